@@ -1,0 +1,69 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface InterceptedResponse {
+  status: number
+  body?: string
+  headers?: Record<string, string>
+}
+
+/** Decides, per request, whether to answer itself (return a response) or forward to the real server. */
+export type Interceptor = (req: IncomingMessage, index: number) => InterceptedResponse | undefined
+
+/**
+ * A reverse proxy on loopback in front of a real MLflow server, for faults and auth front-ends:
+ * every request is counted, and an interceptor may answer instead of the server.
+ */
+export class TestProxy {
+  readonly requests: { method: string; url: string; authorization?: string }[] = []
+  interceptor: Interceptor = () => undefined
+  private server?: Server
+
+  constructor(private readonly target: string) {}
+
+  async start(): Promise<string> {
+    const target = new URL(this.target)
+    this.server = createServer((req, res) => {
+      const index = this.requests.length
+      this.requests.push({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        authorization: req.headers.authorization
+      })
+      const intercepted = this.interceptor(req, index)
+      if (intercepted !== undefined) {
+        req.resume()
+        res.writeHead(intercepted.status, intercepted.headers ?? { 'content-type': 'text/plain' })
+        res.end(intercepted.body ?? '')
+        return
+      }
+      const upstream = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host }
+        },
+        upstreamRes => {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers)
+          upstreamRes.pipe(res)
+        }
+      )
+      upstream.on('error', () => {
+        res.writeHead(502)
+        res.end()
+      })
+      req.pipe(upstream)
+    })
+    await new Promise<void>(resolve => this.server!.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>(resolve => {
+      this.server?.closeAllConnections()
+      this.server?.close(() => resolve())
+    })
+  }
+}

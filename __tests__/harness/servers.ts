@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs'
+import { MlflowClient } from '../../src/registry/client.js'
+import { resolveRegistryConfig, type RegistryInputs } from '../../src/registry/config.js'
+import { MlflowHttp } from '../../src/registry/http.js'
+
+export interface SeededVersion {
+  version: string
+  run_id?: string
+  experiment_id?: string
+}
+
+export interface SeedManifest {
+  mlflow_version: string
+  mlflow3: boolean
+  models: {
+    iris: { name: string; champion: SeededVersion; challenger: SeededVersion }
+    no_signature: { name: string; version: SeededVersion }
+    deleted_run: { name: string; version: SeededVersion }
+    purged_run: { name: string; version: SeededVersion }
+    no_run: { name: string; version: SeededVersion }
+    unusual: { name: string; version: SeededVersion }
+  }
+  prompt: string | null
+}
+
+export interface TestServer {
+  label: string
+  url: string
+  version: string
+  venv: string
+  backendStoreUri: string
+  seed: SeedManifest
+}
+
+interface Manifest {
+  servers: TestServer[]
+  basicAuth: Omit<TestServer, 'seed'> & { adminUsername: string; adminPassword: string }
+}
+
+function manifest(): Manifest {
+  const path = process.env.PROMOTION_GATE_SERVERS
+  if (path === undefined) {
+    throw new Error(
+      'PROMOTION_GATE_SERVERS is not set: run integration tests through `npm test`, which starts MLflow.'
+    )
+  }
+  return JSON.parse(readFileSync(path, 'utf8')) as Manifest
+}
+
+/** The plain MLflow servers (3.x and 2.x), as [label, server] rows for describe.each. */
+export function testServers(): [string, TestServer][] {
+  return manifest().servers.map(server => [`MLflow ${server.version}`, server])
+}
+
+export function basicAuthServer(): Manifest['basicAuth'] {
+  return manifest().basicAuth
+}
+
+/** A client with fast retries, so tests about failures do not wait for production backoff. */
+export function clientFor(
+  url: string,
+  inputs: Omit<RegistryInputs, 'trackingUri'> = {},
+  env: NodeJS.ProcessEnv = {}
+): MlflowClient {
+  const { config, secrets } = resolveRegistryConfig(
+    { trackingUri: url, ...inputs },
+    { MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.01', ...env }
+  )
+  return new MlflowClient(new MlflowHttp(config, secrets))
+}
+
+let counter = 0
+/** A registered-model name unique to this test run, so tests never share registry state. */
+export function uniqueName(prefix: string): string {
+  counter += 1
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`
+}
+
+/** Creates a model with `count` versions that reuse a seeded version's artifacts and run. */
+export async function createModelWithVersions(
+  client: MlflowClient,
+  server: TestServer,
+  name: string,
+  count: number
+): Promise<string[]> {
+  await client.createRegisteredModel(name)
+  const source = await client.getModelVersion(
+    server.seed.models.iris.name,
+    server.seed.models.iris.champion.version
+  )
+  const versions: string[] = []
+  for (let i = 0; i < count; i++) {
+    const modelId = /^models:\/(m-[0-9a-f]{32})$/.exec(source.source)?.[1]
+    const created = await client.createModelVersion(name, source.source, { runId: source.run_id, modelId })
+    versions.push(created.version)
+  }
+  return versions
+}

@@ -1,0 +1,167 @@
+// Starts and stops real MLflow servers for tests, the demo and benchmarks: a pinned venv per version,
+// sqlite backend, served artifacts, loopback on a free port.
+import { execFile, spawn } from 'node:child_process'
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+const scriptsDir = resolve(import.meta.dirname, '..')
+
+export function pinnedVersions() {
+  const env = readFileSync(join(scriptsDir, 'mlflow-versions.env'), 'utf8')
+  const value = name => env.match(new RegExp(`^${name}=(.+)$`, 'm'))[1].trim()
+  return { mlflow3: value('MLFLOW3_VERSION'), mlflow2: value('MLFLOW2_VERSION') }
+}
+
+/** Builds (or reuses from the cache) the venv for an MLflow version; returns its directory. */
+export async function ensureVenv(version) {
+  const { stdout } = await run('bash', [join(scriptsDir, 'mlflow-venv.sh'), version], {
+    maxBuffer: 16 * 1024 * 1024
+  })
+  return stdout.trim().split('\n').pop()
+}
+
+export async function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolvePort(port))
+    })
+  })
+}
+
+async function waitForHealth(url, child, logFile, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `mlflow server exited with ${child.exitCode}; log:\n${readFileSync(logFile, 'utf8').slice(-3000)}`
+      )
+    }
+    try {
+      const res = await fetch(`${url}/health`)
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise(r => setTimeout(r, 300))
+  }
+  throw new Error(
+    `mlflow server at ${url} not healthy after ${timeoutMs} ms; log:\n${readFileSync(logFile, 'utf8').slice(-3000)}`
+  )
+}
+
+/**
+ * Starts `mlflow server` from the pinned venv of `version` in `workDir`.
+ * Options: basicAuth ({ adminUsername, adminPassword }) starts it with `--app-name basic-auth`.
+ * Returns { url, version, venv, backendStoreUri, workDir, stop() }.
+ */
+export async function startMlflowServer({ version, workDir, basicAuth, label = `mlflow-${version}` }) {
+  const venv = await ensureVenv(version)
+  mkdirSync(workDir, { recursive: true })
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const backendStoreUri = `sqlite:///${join(workDir, 'mlflow.db')}`
+  const env = {
+    ...process.env,
+    MLFLOW_DISABLE_TELEMETRY: 'true',
+    DO_NOT_TRACK: 'true',
+    MLFLOW_TRACKING_URI: url
+  }
+  const args = [
+    'server',
+    '--backend-store-uri',
+    backendStoreUri,
+    '--artifacts-destination',
+    join(workDir, 'mlartifacts'),
+    '--serve-artifacts',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--workers',
+    '1'
+  ]
+  if (basicAuth) {
+    const ini = join(workDir, 'basic_auth.ini')
+    writeFileSync(
+      ini,
+      [
+        '[mlflow]',
+        'default_permission = READ',
+        `database_uri = sqlite:///${join(workDir, 'basic_auth.db')}`,
+        `admin_username = ${basicAuth.adminUsername}`,
+        `admin_password = ${basicAuth.adminPassword}`,
+        'authorization_function = mlflow.server.auth:authenticate_request_basic_auth',
+        ''
+      ].join('\n')
+    )
+    env.MLFLOW_AUTH_CONFIG_PATH = ini
+    env.MLFLOW_FLASK_SERVER_SECRET_KEY = 'promotion-gate-test-secret-key'
+    args.push('--app-name', 'basic-auth')
+  }
+  const logFile = join(workDir, 'server.log')
+  const log = openSync(logFile, 'a')
+  const child = spawn(join(venv, 'bin', 'mlflow'), args, {
+    cwd: workDir,
+    env,
+    detached: true,
+    stdio: ['ignore', log, log]
+  })
+  const stop = async () => {
+    if (child.exitCode !== null) return
+    const exited = new Promise(r => child.once('exit', r))
+    try {
+      process.kill(-child.pid, 'SIGTERM')
+    } catch {
+      return
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }, 10_000)
+    await exited
+    clearTimeout(timer)
+  }
+  try {
+    await waitForHealth(url, child, logFile)
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  const headers = basicAuth
+    ? {
+        authorization: `Basic ${Buffer.from(`${basicAuth.adminUsername}:${basicAuth.adminPassword}`).toString('base64')}`
+      }
+    : {}
+  const serverVersion = (await (await fetch(`${url}/version`, { headers })).text()).trim()
+  return { label, url, version: serverVersion, venv, backendStoreUri, workDir, logFile, pid: child.pid, stop }
+}
+
+/** Runs scripts/mlflow/seed.py with the server's own MLflow client; returns its manifest. */
+export async function seedMlflowServer(server) {
+  const manifestPath = join(server.workDir, 'seed-manifest.json')
+  await run(
+    join(server.venv, 'bin', 'python'),
+    [join(scriptsDir, 'mlflow', 'seed.py'), server.url, server.backendStoreUri, manifestPath],
+    {
+      cwd: server.workDir,
+      env: {
+        ...process.env,
+        MLFLOW_DISABLE_TELEMETRY: 'true',
+        DO_NOT_TRACK: 'true',
+        MLFLOW_TRACKING_URI: server.url
+      },
+      maxBuffer: 16 * 1024 * 1024
+    }
+  )
+  return JSON.parse(readFileSync(manifestPath, 'utf8'))
+}

@@ -1,0 +1,105 @@
+// The test command: starts real MLflow servers (the pinned 3.x and 2.x, plus a 3.x with basic auth), seeds them
+// with MLflow's own Python client, runs every Jest project against them, and stops them whatever happens.
+// Extra arguments go to Jest (e.g. `npm test -- --selectProjects integration`).
+import { spawn } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { pinnedVersions, seedMlflowServer, startMlflowServer } from './lib/mlflow-server.mjs'
+
+const root = resolve(import.meta.dirname, '..')
+const runDir = join(root, '.test-run')
+rmSync(runDir, { recursive: true, force: true })
+mkdirSync(runDir, { recursive: true })
+
+const servers = []
+let stopping = false
+async function stopAll() {
+  if (stopping) return
+  stopping = true
+  await Promise.allSettled(servers.map(server => server.stop()))
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => stopAll().finally(() => process.exit(130)))
+}
+
+function log(message) {
+  console.log(`[test harness] ${message}`)
+}
+
+async function main() {
+  const versions = pinnedVersions()
+  const started = Date.now()
+  const basicAuth = { adminUsername: 'gate-admin', adminPassword: 'Adm1n-Secret-For-Tests-7731' }
+  const [mlflow3, mlflow2, mlflow3Auth] = await Promise.all([
+    startMlflowServer({ version: versions.mlflow3, workDir: join(runDir, 'mlflow3'), label: 'mlflow3' }),
+    startMlflowServer({ version: versions.mlflow2, workDir: join(runDir, 'mlflow2'), label: 'mlflow2' }),
+    startMlflowServer({
+      version: versions.mlflow3,
+      workDir: join(runDir, 'mlflow3-auth'),
+      label: 'mlflow3-basic-auth',
+      basicAuth
+    })
+  ])
+  servers.push(mlflow3, mlflow2, mlflow3Auth)
+  for (const server of servers) log(`MLflow ${server.version} (${server.label}) at ${server.url}`)
+  const [seed3, seed2] = await Promise.all([seedMlflowServer(mlflow3), seedMlflowServer(mlflow2)])
+  log(`servers started and seeded in ${Math.round((Date.now() - started) / 1000)} s`)
+
+  const describe = (server, seed) => ({
+    label: server.label,
+    url: server.url,
+    version: server.version,
+    venv: server.venv,
+    backendStoreUri: server.backendStoreUri,
+    seed
+  })
+  const manifest = {
+    servers: [describe(mlflow3, seed3), describe(mlflow2, seed2)],
+    basicAuth: { ...describe(mlflow3Auth, null), ...basicAuth }
+  }
+  const manifestPath = join(runDir, 'servers.json')
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2))
+
+  const resultsPath = join(runDir, 'jest-results.json')
+  const code = await new Promise(resolveCode => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--experimental-vm-modules',
+        join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+        '--json',
+        // The MLflow servers outlive Jest; keep-alive sockets to them must not hold the run open.
+        '--forceExit',
+        `--outputFile=${resultsPath}`,
+        ...process.argv.slice(2)
+      ],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, NODE_NO_WARNINGS: '1', PROMOTION_GATE_SERVERS: manifestPath }
+      }
+    )
+    child.on('exit', (exitCode, signal) => resolveCode(exitCode ?? (signal ? 1 : 0)))
+  })
+  try {
+    const results = JSON.parse(readFileSync(resultsPath, 'utf8'))
+    const skipped = results.numPendingTests + results.numTodoTests
+    log(`MLflow servers: ${servers.map(s => `${s.label} ${s.version}`).join(', ')}`)
+    console.log(
+      `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped`
+    )
+  } catch {
+    log('no Jest results were written')
+  }
+  return code
+}
+
+let exitCode = 1
+try {
+  exitCode = await main()
+} catch (error) {
+  console.error(error)
+} finally {
+  await stopAll()
+}
+process.exit(exitCode)

@@ -1,0 +1,94 @@
+import { z } from 'zod'
+
+export const COMMANDS = ['evaluate', 'verify', 'promote', 'rollback', 'archive', 'audit'] as const
+export type CommandName = (typeof COMMANDS)[number]
+
+const booleanInput = (name: string) =>
+  z
+    .string()
+    .trim()
+    .transform((value, ctx) => {
+      const lower = value.toLowerCase()
+      if (lower === 'true') return true
+      if (lower === 'false') return false
+      ctx.addIssue({ code: 'custom', message: `input \`${name}\` must be true or false, got "${value}"` })
+      return z.NEVER
+    })
+
+const optional = z
+  .string()
+  .optional()
+  .transform(value => (value === undefined || value.trim() === '' ? undefined : value.trim()))
+
+export const InputsSchema = z.object({
+  command: z
+    .string()
+    .trim()
+    .transform((value, ctx) => {
+      if ((COMMANDS as readonly string[]).includes(value)) return value as CommandName
+      ctx.addIssue({
+        code: 'custom',
+        message: `input \`command\` must be one of ${COMMANDS.join(', ')}, got "${value}"`
+      })
+      return z.NEVER
+    }),
+  model: optional,
+  version: optional.refine(
+    value => value === undefined || value === 'latest' || /^[1-9]\d{0,9}$/.test(value),
+    {
+      message: 'input `version` must be a version number or `latest`'
+    }
+  ),
+  policy: z.string().trim().min(1),
+  trackingUri: optional,
+  trackingToken: optional,
+  trackingUsername: optional,
+  trackingPassword: optional,
+  githubToken: optional,
+  dryRun: booleanInput('dry-run'),
+  reason: optional,
+  openPr: booleanInput('open-pr'),
+  failOnReject: booleanInput('fail-on-reject'),
+  failOnDrift: booleanInput('fail-on-drift')
+})
+export type Inputs = z.infer<typeof InputsSchema>
+
+/** Input names as action.yml declares them, with the defaults used when a runner passes nothing. */
+export const INPUT_DEFAULTS: Record<string, string> = {
+  command: 'evaluate',
+  policy: '.github/model-promotion.yml',
+  'dry-run': 'false',
+  'open-pr': 'true',
+  'fail-on-reject': 'true',
+  'fail-on-drift': 'false'
+}
+
+export type InputReader = (name: string) => string
+
+/** Reads every input once and validates it; throws an Error listing each bad input. */
+export function readInputs(read: InputReader): Inputs {
+  const get = (name: string): string => {
+    const value = read(name)
+    return value === '' ? (INPUT_DEFAULTS[name] ?? '') : value
+  }
+  const result = InputsSchema.safeParse({
+    command: get('command'),
+    model: get('model'),
+    version: get('version'),
+    policy: get('policy'),
+    trackingUri: get('tracking-uri'),
+    trackingToken: get('tracking-token'),
+    trackingUsername: get('tracking-username'),
+    trackingPassword: get('tracking-password'),
+    githubToken: get('github-token'),
+    dryRun: get('dry-run'),
+    reason: get('reason'),
+    openPr: get('open-pr'),
+    failOnReject: get('fail-on-reject'),
+    failOnDrift: get('fail-on-drift')
+  })
+  if (!result.success) {
+    throw new Error(`Invalid input: ${result.error.issues.map(issue => issue.message).join('; ')}`)
+  }
+  return result.data
+}

@@ -1,0 +1,277 @@
+import type { z } from 'zod'
+import { MlflowApiError, MlflowResponseError, isNotFound } from './errors.js'
+import { endpointName, type HttpRequest, type MlflowHttp } from './http.js'
+import {
+  Responses,
+  type LoggedModel,
+  type Metric,
+  type ModelVersion,
+  type RegisteredModel,
+  type Run
+} from './schemas.js'
+
+const API = '/api/2.0/mlflow'
+export type Stage = 'None' | 'Staging' | 'Production' | 'Archived'
+const PROMPT_TAG = 'mlflow.prompt.is_prompt'
+
+/** Typed access to the parts of MLflow's REST API the action uses. */
+export class MlflowClient {
+  constructor(readonly http: MlflowHttp) {}
+
+  get baseUrl(): string {
+    return this.http.baseUrl
+  }
+
+  private async call<S extends z.ZodType>(schema: S, req: HttpRequest): Promise<z.infer<S>> {
+    const body = await this.http.json(req)
+    const parsed = schema.safeParse(body)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const where = issue?.path.length ? ` at ${issue.path.join('.')}` : ''
+      throw new MlflowResponseError(endpointName(req.path), `${issue?.message ?? 'invalid shape'}${where}`)
+    }
+    return parsed.data
+  }
+
+  async serverVersion(): Promise<string> {
+    return (await this.http.text({ method: 'GET', path: '/version' })).trim()
+  }
+
+  async getRegisteredModel(name: string): Promise<RegisteredModel> {
+    const res = await this.call(Responses.registeredModel, {
+      method: 'GET',
+      path: `${API}/registered-models/get`,
+      query: { name }
+    })
+    return res.registered_model
+  }
+
+  async createRegisteredModel(name: string, description?: string): Promise<RegisteredModel> {
+    const res = await this.call(Responses.registeredModel, {
+      method: 'POST',
+      path: `${API}/registered-models/create`,
+      body: { name, description }
+    })
+    return res.registered_model
+  }
+
+  /** Every registered model matching `filter`, across pages; prompts (also registered models) are left out. */
+  async searchRegisteredModels(filter?: string): Promise<RegisteredModel[]> {
+    const models: RegisteredModel[] = []
+    let pageToken: string | undefined
+    do {
+      const res = await this.call(Responses.registeredModels, {
+        method: 'GET',
+        path: `${API}/registered-models/search`,
+        query: { filter, max_results: 1000, page_token: pageToken }
+      })
+      models.push(...res.registered_models)
+      pageToken = res.next_page_token || undefined
+    } while (pageToken !== undefined)
+    return models.filter(model => !model.tags.some(tag => tag.key === PROMPT_TAG && tag.value === 'true'))
+  }
+
+  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    const res = await this.call(Responses.modelVersion, {
+      method: 'GET',
+      path: `${API}/model-versions/get`,
+      query: { name, version }
+    })
+    return res.model_version
+  }
+
+  async createModelVersion(
+    name: string,
+    source: string,
+    options: { runId?: string; modelId?: string; tags?: Record<string, string>; description?: string } = {}
+  ): Promise<ModelVersion> {
+    const res = await this.call(Responses.modelVersion, {
+      method: 'POST',
+      path: `${API}/model-versions/create`,
+      body: {
+        name,
+        source,
+        run_id: options.runId,
+        model_id: options.modelId,
+        description: options.description,
+        tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value }))
+      }
+    })
+    return res.model_version
+  }
+
+  /**
+   * Every model version matching `filter`, across pages. Search answers carry no aliases (mlflow#16734):
+   * read them from the registered model.
+   */
+  async searchModelVersions(
+    filter: string,
+    options: { orderBy?: string[]; pageSize?: number; limit?: number } = {}
+  ): Promise<ModelVersion[]> {
+    const versions: ModelVersion[] = []
+    let pageToken: string | undefined
+    do {
+      const res = await this.call(Responses.modelVersions, {
+        method: 'GET',
+        path: `${API}/model-versions/search`,
+        query: {
+          filter,
+          max_results: options.pageSize ?? 1000,
+          order_by: options.orderBy,
+          page_token: pageToken
+        }
+      })
+      versions.push(...res.model_versions)
+      pageToken = res.next_page_token || undefined
+    } while (pageToken !== undefined && (options.limit === undefined || versions.length < options.limit))
+    return options.limit === undefined ? versions : versions.slice(0, options.limit)
+  }
+
+  /** The newest version of a model by version number, or undefined when it has none. */
+  async latestModelVersion(name: string): Promise<ModelVersion | undefined> {
+    const [latest] = await this.searchModelVersions(`name=${quote(name)}`, {
+      orderBy: ['version_number DESC'],
+      pageSize: 1,
+      limit: 1
+    })
+    return latest
+  }
+
+  /** The version an alias points at, or undefined when the alias is not set. */
+  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined> {
+    try {
+      const res = await this.call(Responses.modelVersion, {
+        method: 'GET',
+        path: `${API}/registered-models/alias`,
+        query: { name, alias }
+      })
+      return res.model_version
+    } catch (error) {
+      // MLflow answers a missing alias with 400 INVALID_PARAMETER_VALUE, not 404.
+      if (
+        error instanceof MlflowApiError &&
+        error.errorCode === 'INVALID_PARAMETER_VALUE' &&
+        /alias .* not found/i.test(error.message)
+      ) {
+        return undefined
+      }
+      throw error
+    }
+  }
+
+  async setAlias(name: string, alias: string, version: string): Promise<void> {
+    await this.call(Responses.empty, {
+      method: 'POST',
+      path: `${API}/registered-models/alias`,
+      body: { name, alias, version }
+    })
+  }
+
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    await this.call(Responses.empty, {
+      method: 'DELETE',
+      path: `${API}/registered-models/alias`,
+      body: { name, alias }
+    })
+  }
+
+  async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
+    await this.call(Responses.empty, {
+      method: 'POST',
+      path: `${API}/model-versions/set-tag`,
+      body: { name, version, key, value }
+    })
+  }
+
+  async deleteModelVersionTag(name: string, version: string, key: string): Promise<void> {
+    await this.call(Responses.empty, {
+      method: 'DELETE',
+      path: `${API}/model-versions/delete-tag`,
+      body: { name, version, key }
+    })
+  }
+
+  async transitionStage(
+    name: string,
+    version: string,
+    stage: Stage,
+    archiveExistingVersions: boolean
+  ): Promise<ModelVersion> {
+    const res = await this.call(Responses.modelVersion, {
+      method: 'POST',
+      path: `${API}/model-versions/transition-stage`,
+      body: { name, version, stage, archive_existing_versions: archiveExistingVersions }
+    })
+    return res.model_version
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    const res = await this.call(Responses.run, {
+      method: 'GET',
+      path: `${API}/runs/get`,
+      query: { run_id: runId }
+    })
+    return res.run
+  }
+
+  async getMetricHistory(runId: string, metricKey: string): Promise<Metric[]> {
+    const metrics: Metric[] = []
+    let pageToken: string | undefined
+    do {
+      const res = await this.call(Responses.metricHistory, {
+        method: 'GET',
+        path: `${API}/metrics/get-history`,
+        query: { run_id: runId, metric_key: metricKey, max_results: 25000, page_token: pageToken }
+      })
+      metrics.push(...res.metrics)
+      pageToken = res.next_page_token || undefined
+    } while (pageToken !== undefined)
+    return metrics.sort((a, b) => a.step - b.step || (a.timestamp ?? 0) - (b.timestamp ?? 0))
+  }
+
+  /** An MLflow 3 logged model; undefined on a 2.x server, which has no such endpoint. */
+  async getLoggedModel(modelId: string): Promise<LoggedModel | undefined> {
+    try {
+      const res = await this.call(Responses.loggedModel, {
+        method: 'GET',
+        path: `${API}/logged-models/${encodeURIComponent(modelId)}`
+      })
+      return res.model
+    } catch (error) {
+      if (error instanceof MlflowApiError && error.errorCode === 'ENDPOINT_NOT_FOUND') return undefined
+      throw error
+    }
+  }
+
+  /** A file of a model version's artifacts (e.g. `MLmodel`), read through the server; undefined when absent. */
+  async getModelVersionArtifact(name: string, version: string, path: string): Promise<string | undefined> {
+    try {
+      return await this.http.text({
+        method: 'GET',
+        path: '/model-versions/get-artifact',
+        query: { name, version, path }
+      })
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  }
+
+  modelVersionUrl(name: string, version: string): string {
+    return `${this.baseUrl}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`
+  }
+
+  runUrl(experimentId: string, runId: string): string {
+    return `${this.baseUrl}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`
+  }
+}
+
+/**
+ * A string literal for MLflow's search filter language, which has no escape sequences: a value holding a
+ * single quote is written in double quotes, and one holding both kinds cannot be written at all.
+ */
+export function quote(value: string): string {
+  if (!value.includes("'")) return `'${value}'`
+  if (!value.includes('"')) return `"${value}"`
+  throw new Error(`MLflow's search filters cannot express a value with both kinds of quotes: ${value}`)
+}

@@ -1,0 +1,232 @@
+import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Agent, request, type Dispatcher } from 'undici'
+import { authorizationHeader, type RegistryConfig } from './config.js'
+import { MlflowApiError, MlflowConnectionError, MlflowResponseError } from './errors.js'
+import { isRetryableStatus, parseRetryAfterMs, retryDelayMs } from './retry.js'
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+
+export interface HttpRequest {
+  method: HttpMethod
+  /** Path below the server root, e.g. `/api/2.0/mlflow/registered-models/get`. */
+  path: string
+  query?: Record<string, string | number | boolean | readonly string[] | undefined>
+  body?: unknown
+}
+
+export interface HttpResponse {
+  status: number
+  contentType: string
+  text: string
+}
+
+/** Bodies beyond this are refused rather than buffered: no MLflow registry answer comes near it. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024
+const STATUS_ERROR_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'ENDPOINT_NOT_FOUND',
+  429: 'REQUEST_LIMIT_EXCEEDED',
+  500: 'INTERNAL_ERROR',
+  502: 'BAD_GATEWAY',
+  503: 'TEMPORARILY_UNAVAILABLE',
+  504: 'GATEWAY_TIMEOUT'
+}
+
+export interface HttpObserver {
+  onRetry?(info: { endpoint: string; attempt: number; delayMs: number; reason: string }): void
+}
+
+/**
+ * JSON over HTTP to one MLflow server: auth header, timeouts, bounded retries, MLflow error bodies.
+ * Retries are written here rather than with undici's RetryAgent because that agent discards the final error
+ * body (MLflow's error_code and message) and has no jitter.
+ */
+export class MlflowHttp {
+  private readonly dispatcher: Dispatcher
+  private readonly authorization: string | undefined
+  private readonly secrets: string[]
+  /** Requests sent, retries included; read by benchmarks. */
+  requestCount = 0
+
+  constructor(
+    private readonly config: RegistryConfig,
+    secrets: string[] = [],
+    private readonly observer: HttpObserver = {}
+  ) {
+    this.authorization = authorizationHeader(config.auth)
+    this.secrets = [...secrets].sort((a, b) => b.length - a.length)
+    this.dispatcher = new Agent({
+      connect: {
+        rejectUnauthorized: !config.insecureTls,
+        ...(config.caCertPath !== undefined ? { ca: readFileSync(config.caCertPath, 'utf8') } : {})
+      },
+      headersTimeout: config.timeoutMs,
+      bodyTimeout: config.timeoutMs,
+      connections: 16
+    })
+  }
+
+  get baseUrl(): string {
+    return this.config.baseUrl
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close()
+  }
+
+  url(path: string, query?: HttpRequest['query']): string {
+    const url = new URL(this.config.baseUrl + path)
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value === undefined) continue
+      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item))
+    }
+    return url.toString()
+  }
+
+  /** Sends a request and returns the parsed JSON body (`{}` for an empty one); throws typed errors. */
+  async json(req: HttpRequest): Promise<unknown> {
+    const response = await this.send(req)
+    if (response.text.trim() === '') return {}
+    try {
+      return JSON.parse(response.text)
+    } catch {
+      throw new MlflowResponseError(endpointName(req.path), `body is not JSON (${describeBody(response)})`)
+    }
+  }
+
+  /** Sends a request and returns the raw body text; throws typed errors on a non-2xx answer. */
+  async text(req: HttpRequest): Promise<string> {
+    return (await this.send(req)).text
+  }
+
+  private async send(req: HttpRequest): Promise<HttpResponse> {
+    const endpoint = endpointName(req.path)
+    const maxAttempts = this.config.retry.maxRetries + 1
+    for (let attempt = 1; ; attempt++) {
+      let response: HttpResponse | undefined
+      let retryAfterMs: number | undefined
+      let failure: string
+      try {
+        const result = await this.once(req)
+        response = result.response
+        if (response.status >= 200 && response.status < 300) return response
+        if (!isRetryableStatus(response.status) || attempt >= maxAttempts) {
+          throw this.apiError(endpoint, response)
+        }
+        retryAfterMs = parseRetryAfterMs(result.retryAfter)
+        failure = `HTTP ${response.status}`
+      } catch (error) {
+        if (error instanceof MlflowApiError || error instanceof MlflowResponseError) throw error
+        failure = this.redact(describeNetworkError(error))
+        if (attempt >= maxAttempts) {
+          throw new MlflowConnectionError({ endpoint, attempts: attempt, cause: failure })
+        }
+      }
+      const delayMs = retryDelayMs(attempt, this.config.retry, retryAfterMs)
+      this.observer.onRetry?.({ endpoint, attempt, delayMs, reason: failure })
+      await sleep(delayMs)
+    }
+  }
+
+  private async once(req: HttpRequest): Promise<{ response: HttpResponse; retryAfter?: string }> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (this.authorization !== undefined) headers.authorization = this.authorization
+    let body: string | undefined
+    if (req.method !== 'GET') {
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify(req.body ?? {})
+    }
+    this.requestCount++
+    const res = await request(this.url(req.path, req.method === 'GET' ? req.query : undefined), {
+      method: req.method,
+      headers,
+      body,
+      dispatcher: this.dispatcher,
+      signal: AbortSignal.timeout(this.config.timeoutMs)
+    })
+    const text = await readLimited(res.body, endpointName(req.path))
+    const header = (name: string): string | undefined => {
+      const value = res.headers[name]
+      return Array.isArray(value) ? value[0] : value
+    }
+    return {
+      response: { status: res.statusCode, contentType: header('content-type') ?? '', text },
+      retryAfter: header('retry-after')
+    }
+  }
+
+  private apiError(endpoint: string, response: HttpResponse): MlflowApiError {
+    let errorCode = STATUS_ERROR_CODES[response.status] ?? `HTTP_${response.status}`
+    let message: string | undefined
+    try {
+      const parsed = JSON.parse(response.text) as { error_code?: unknown; message?: unknown }
+      if (typeof parsed.error_code === 'string') errorCode = parsed.error_code
+      if (typeof parsed.message === 'string') message = parsed.message
+    } catch {
+      // Not JSON: basic-auth, proxies and unknown routes answer with text or HTML.
+    }
+    message ??= describeBody(response)
+    if (response.status === 401) message += ' (check the MLflow credentials)'
+    return new MlflowApiError({
+      errorCode,
+      message: this.redact(message),
+      httpStatus: response.status,
+      endpoint
+    })
+  }
+
+  private redact(text: string): string {
+    let result = text
+    for (const secret of this.secrets) result = result.split(secret).join('***')
+    return result
+  }
+}
+
+export function endpointName(path: string): string {
+  return path.replace(/^\/api\/2\.0\/mlflow\//, '').replace(/^\/api\/2\.0\//, '')
+}
+
+async function readLimited(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  endpoint: string
+): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) {
+      body.destroy()
+      throw new MlflowResponseError(endpoint, `body larger than ${MAX_BODY_BYTES} bytes`)
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** A short, single-line description of a non-JSON body: HTML is reduced to its text. */
+function describeBody(response: HttpResponse): string {
+  const plain = response.text
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+  if (plain === '') return `HTTP ${response.status} with an empty body`
+  return plain.length > 300 ? `${plain.slice(0, 300)}…` : plain
+}
+
+// Errors from Node's internals may come from another realm (test runners), so no instanceof checks here.
+function describeNetworkError(error: unknown): string {
+  const { name, code, message, cause } = (error ?? {}) as {
+    name?: string
+    code?: string
+    message?: string
+    cause?: { code?: string }
+  }
+  if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return 'the request timed out'
+  }
+  return `network error ${cause?.code ?? code ?? message ?? String(error)}`
+}

@@ -1,0 +1,53 @@
+import type { MlflowClient } from '../client.js'
+import type { RegisteredModel } from '../schemas.js'
+import { AliasesLifecycle } from './aliases.js'
+import { compareVersions, DEFAULT_ALIASES, type AliasNames, type Lifecycle } from './lifecycle.js'
+import { StagesLifecycle } from './stages.js'
+
+/** Stages and aliases kept in step, for teams migrating from one to the other. Aliases move first. */
+export class BothLifecycle implements Lifecycle {
+  readonly kind = 'both' as const
+  private readonly stages: StagesLifecycle
+  private readonly aliases: AliasesLifecycle
+
+  constructor(client: MlflowClient, names: AliasNames = DEFAULT_ALIASES) {
+    this.stages = new StagesLifecycle(client)
+    this.aliases = new AliasesLifecycle(client, names)
+  }
+
+  async productionVersions(model: string, registered?: RegisteredModel): Promise<string[]> {
+    const [byAlias, byStage] = await Promise.all([
+      this.aliases.productionVersions(model, registered),
+      this.stages.productionVersions(model)
+    ])
+    return [...byAlias, ...byStage.filter(v => !byAlias.includes(v)).sort((a, b) => compareVersions(b, a))]
+  }
+
+  async stagingVersions(model: string, registered?: RegisteredModel): Promise<string[]> {
+    const [byAlias, byStage] = await Promise.all([
+      this.aliases.stagingVersions(model, registered),
+      this.stages.stagingVersions(model)
+    ])
+    return [...new Set([...byAlias, ...byStage])]
+  }
+
+  async moveToStaging(model: string, version: string): Promise<void> {
+    await this.aliases.moveToStaging(model, version)
+    await this.stages.moveToStaging(model, version)
+  }
+
+  async promoteReplacing(model: string, version: string): Promise<void> {
+    await this.aliases.promoteReplacing(model, version)
+    await this.stages.promoteReplacing(model, version)
+  }
+
+  async promoteAlongside(model: string, version: string): Promise<void> {
+    await this.aliases.promoteAlongside(model, version)
+    await this.stages.promoteAlongside(model, version)
+  }
+
+  async archive(model: string, version: string): Promise<void> {
+    await this.aliases.archive(model, version)
+    await this.stages.archive(model, version)
+  }
+}

@@ -1,0 +1,33 @@
+import type { RegisteredModel } from '../schemas.js'
+
+export type LifecycleKind = 'stages' | 'aliases' | 'both'
+
+export interface AliasNames {
+  staging: string
+  production: string
+}
+
+export const DEFAULT_ALIASES: AliasNames = { staging: 'challenger', production: 'champion' }
+
+/**
+ * How a registry expresses staging, production and archived. Every move is a single atomic registry call
+ * where the registry allows one, so a model never has zero production versions in between.
+ * (A Databricks workspace adapter, with transition requests, fits behind the same interface.)
+ */
+export interface Lifecycle {
+  readonly kind: LifecycleKind
+  /** Current production versions, primary first. `registered` saves a request when the caller has it. */
+  productionVersions(model: string, registered?: RegisteredModel): Promise<string[]>
+  stagingVersions(model: string, registered?: RegisteredModel): Promise<string[]>
+  moveToStaging(model: string, version: string): Promise<void>
+  /** Makes `version` the (primary) production version and retires every other production version. */
+  promoteReplacing(model: string, version: string): Promise<void>
+  /** Adds `version` to production next to the current ones (A/B). */
+  promoteAlongside(model: string, version: string): Promise<void>
+  /** Takes `version` out of staging and production. */
+  archive(model: string, version: string): Promise<void>
+}
+
+export function compareVersions(a: string, b: string): number {
+  return Number(a) - Number(b)
+}
