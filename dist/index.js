@@ -77106,10 +77106,6 @@ class MlflowApiError extends Error {
         this.httpStatus = options.httpStatus;
         this.endpoint = options.endpoint;
     }
-    /** MLflow's own message, without the prefix added for logs. */
-    get serverMessage() {
-        return this.message.replace(/^MLflow .*? failed: .*? \(HTTP \d+\): /, '');
-    }
 }
 /** The server could not be reached or did not answer in time, after every retry. */
 class MlflowConnectionError extends Error {
@@ -77174,8 +77170,6 @@ class MlflowHttp {
     dispatcher;
     authorization;
     secrets;
-    /** Requests sent, retries included; read by benchmarks. */
-    requestCount = 0;
     constructor(config, secrets = [], observer = {}) {
         this.config = config;
         this.observer = observer;
@@ -77263,7 +77257,6 @@ class MlflowHttp {
             headers['content-type'] = 'application/json';
             body = JSON.stringify(req.body ?? {});
         }
-        this.requestCount++;
         const res = await (0,node_modules_undici/* request */.Em)(this.url(req.path, req.method === 'GET' ? req.query : undefined), {
             method: req.method,
             headers,

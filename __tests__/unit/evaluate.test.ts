@@ -126,6 +126,32 @@ describe('policy evaluator', () => {
     ).toBe(true)
   })
 
+  it('fails closed when the champion cannot be read, even if the candidate looks better', () => {
+    const unreadable = version('7', { run: undefined, runProblem: 'run run-7 no longer exists' })
+    const metric = evaluatePolicy(
+      policy([{ metric: 'f1', baseline: 'champion', max_regression: 1 }]),
+      evidence(candidate, [unreadable]),
+      NOW
+    )
+    expect(metric.passed).toBe(false)
+    expect(metric.results[0].reason).toBe(
+      'the champion v7 value cannot be compared: run run-7 no longer exists (fails closed)'
+    )
+    const unsignedChampion = version('7', {
+      signature: undefined,
+      signatureProblem: 'the version has no MLmodel file'
+    })
+    const signature = evaluatePolicy(
+      policy([{ signature: 'compatible' }]),
+      evidence(candidate, [unsignedChampion]),
+      NOW
+    )
+    expect(signature.passed).toBe(false)
+    expect(signature.results[0].reason).toBe(
+      'the champion v7 signature cannot be read: the version has no MLmodel file (fails closed)'
+    )
+  })
+
   it('never passes NaN or infinities', () => {
     for (const value of [NaN, Infinity, -Infinity]) {
       const verdict = evaluatePolicy(

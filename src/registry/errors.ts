@@ -13,11 +13,6 @@ export class MlflowApiError extends Error {
     this.httpStatus = options.httpStatus
     this.endpoint = options.endpoint
   }
-
-  /** MLflow's own message, without the prefix added for logs. */
-  get serverMessage(): string {
-    return this.message.replace(/^MLflow .*? failed: .*? \(HTTP \d+\): /, '')
-  }
 }
 
 /** The server could not be reached or did not answer in time, after every retry. */

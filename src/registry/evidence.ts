@@ -81,13 +81,13 @@ export async function gatherEvidence(
   version: string,
   options: EvidenceOptions = {}
 ): Promise<Evidence> {
-  const [registeredModel, candidateVersion] = await Promise.all([
-    client.getRegisteredModel(model),
-    resolveVersion(client, model, version)
+  const registered = client.getRegisteredModel(model)
+  const [registeredModel, candidateVersion, production] = await Promise.all([
+    registered,
+    resolveVersion(client, model, version),
+    registered.then(r => lifecycle.productionVersions(model, r))
   ])
-  const productionVersions = (await lifecycle.productionVersions(model, registeredModel)).filter(
-    v => v !== candidateVersion.version
-  )
+  const productionVersions = production.filter(v => v !== candidateVersion.version)
   const aliasesOf = (v: string): string[] =>
     registeredModel.aliases.filter(alias => alias.version === v).map(alias => alias.alias)
   const [candidate, ...champions] = await Promise.all([

@@ -48,8 +48,6 @@ export class MlflowHttp {
   private readonly dispatcher: Dispatcher
   private readonly authorization: string | undefined
   private readonly secrets: string[]
-  /** Requests sent, retries included; read by benchmarks. */
-  requestCount = 0
 
   constructor(
     private readonly config: RegistryConfig,
@@ -139,7 +137,6 @@ export class MlflowHttp {
       headers['content-type'] = 'application/json'
       body = JSON.stringify(req.body ?? {})
     }
-    this.requestCount++
     const res = await request(this.url(req.path, req.method === 'GET' ? req.query : undefined), {
       method: req.method,
       headers,

@@ -46,11 +46,11 @@ export class AliasesLifecycle implements Lifecycle {
     // Moving the alias is atomic: it points at the old version until the instant it points at the new one.
     await this.client.setAlias(model, this.names.production, version)
     const registered = await this.client.getRegisteredModel(model)
-    for (const { alias, version: target } of registered.aliases) {
-      if (this.isExtraProductionAlias(alias) || (alias === this.names.staging && target === version)) {
-        await this.client.deleteAlias(model, alias)
-      }
-    }
+    const retired = registered.aliases.filter(
+      ({ alias, version: target }) =>
+        this.isExtraProductionAlias(alias) || (alias === this.names.staging && target === version)
+    )
+    await Promise.all(retired.map(({ alias }) => this.client.deleteAlias(model, alias)))
   }
 
   async promoteAlongside(model: string, version: string): Promise<void> {
