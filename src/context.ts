@@ -4,13 +4,6 @@ import { resolveRegistryConfig } from './registry/config.js'
 import { MlflowClient } from './registry/client.js'
 import { MlflowHttp } from './registry/http.js'
 
-/** What every command receives: validated inputs and a registry client, secrets already masked. */
-export interface CommandContext {
-  inputs: Inputs
-  registry: MlflowClient
-  env: NodeJS.ProcessEnv
-}
-
 export function maskSecrets(secrets: Iterable<string>): void {
   for (const secret of secrets) {
     // Multi-line secrets are masked line by line, as the runner matches masks per line.

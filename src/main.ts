@@ -1,11 +1,14 @@
 import * as core from '@actions/core'
-import type { CommandContext } from './context.js'
+import type { CommandHandler, CommandOutcome } from './commands/command.js'
+import { evaluateCommand } from './commands/evaluate.js'
 import { createRegistry, maskSecrets } from './context.js'
 import { readInputs, type CommandName } from './inputs.js'
+import { actionsLogger, inert } from './logger.js'
+import { PolicyError } from './policy/load.js'
 
-export type CommandHandler = (context: CommandContext) => Promise<void>
-
-const COMMAND_HANDLERS: Partial<Record<CommandName, CommandHandler>> = {}
+const COMMAND_HANDLERS: Partial<Record<CommandName, CommandHandler>> = {
+  evaluate: evaluateCommand
+}
 
 /** The action's entry point: the one place that turns an error into a failed step. */
 export async function run(): Promise<void> {
@@ -21,12 +24,38 @@ export async function run(): Promise<void> {
       throw new Error(`The \`${inputs.command}\` command is not available in this version of the action.`)
     }
     const registry = createRegistry(inputs, process.env)
+    let outcome: CommandOutcome
     try {
-      await handler({ inputs, registry, env: process.env })
+      outcome = await handler({
+        inputs,
+        registry,
+        env: process.env,
+        log: actionsLogger,
+        workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+        now: () => new Date()
+      })
     } finally {
       await registry.http.close()
     }
+    await publish(outcome)
+    if (outcome.failure !== undefined) core.setFailed(inert(outcome.failure))
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error))
+    core.setFailed(failureMessage(error))
   }
+}
+
+async function publish(outcome: CommandOutcome): Promise<void> {
+  for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value)
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(outcome.summary).write()
+}
+
+/** Policy problems become annotations on the policy file; every other error is one line. */
+function failureMessage(error: unknown): string {
+  if (error instanceof PolicyError) {
+    for (const problem of error.problems) actionsLogger.error(problem.message, problem)
+    const [first] = error.problems
+    const count = error.problems.length
+    return `The policy ${first.file} has ${count} problem${count === 1 ? '' : 's'}; nothing was evaluated:\n${error.message}`
+  }
+  return inert(error instanceof Error ? error.message : String(error))
 }

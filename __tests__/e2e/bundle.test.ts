@@ -1,17 +1,36 @@
-import { describe, expect, it } from '@jest/globals'
+import { afterAll, describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { workspaceWith } from '../harness/commands.js'
+import { clientFor, createModelFrom, testServers, uniqueName } from '../harness/servers.js'
 
 const bundle = resolve(import.meta.dirname, '../../dist/index.js')
 
-/** Runs the committed bundle the way a runner does: INPUT_* variables and the runner's files. */
-function runBundle(inputs: Record<string, string>): {
+interface BundleRun {
   status: number | null
   stdout: string
-  output: string
-} {
+  outputs: Record<string, string>
+  summary: string
+}
+
+/** Reads a GITHUB_OUTPUT file: `name<<DELIMITER`, the value's lines, `DELIMITER`. */
+function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const header = /^([\w-]+)<<(.+)$/.exec(lines[i])
+    if (header === null) continue
+    const end = lines.indexOf(header[2], i + 1)
+    outputs[header[1]] = lines.slice(i + 1, end).join('\n')
+    i = end
+  }
+  return outputs
+}
+
+/** Runs the committed bundle the way a runner does: INPUT_* variables and the runner's files. */
+function runBundle(inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): BundleRun {
   const dir = mkdtempSync(join(tmpdir(), 'gate-e2e-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
@@ -23,14 +42,16 @@ function runBundle(inputs: Record<string, string>): {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_REPOSITORY: 'acme/models',
-    GITHUB_EVENT_NAME: 'workflow_dispatch'
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    ...extraEnv
   }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   const result = spawnSync(process.execPath, [bundle], { env, encoding: 'utf8', timeout: 60_000 })
   return {
     status: result.status,
     stdout: result.stdout + result.stderr,
-    output: readFileSync(outputFile, 'utf8')
+    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8')
   }
 }
 
@@ -60,6 +81,104 @@ describe('the committed dist/index.js', () => {
     })
     expect(result.status).toBe(1)
     expect(result.stdout).toContain(`::add-mask::${password}`)
-    expect(result.stdout.replace(`::add-mask::${password}`, '')).not.toContain(password)
+    expect(result.stdout.replaceAll(`::add-mask::${password}`, '')).not.toContain(password)
+  })
+})
+
+describe.each(testServers())('the committed dist/index.js against %s', (_label, server) => {
+  const client = clientFor(server.url)
+  afterAll(() => client.http.close())
+  const { iris } = server.seed.models
+
+  it('evaluates a version: outputs, job summary and registry tags, as on a runner', async () => {
+    const name = uniqueName('e2e-evaluate')
+    const [v1, v2] = await createModelFrom(client, name, [
+      [iris.name, iris.champion.version],
+      [iris.name, iris.challenger.version]
+    ])
+    await client.setAlias(name, 'champion', v1)
+    const workspace = workspaceWith({
+      '.github/model-promotion.yml': [
+        '# yaml-language-server: $schema=../schema/model-promotion.schema.json',
+        'version: 1',
+        'models:',
+        `  ${name}:`,
+        '    staging:',
+        '      rules:',
+        '        - { metric: accuracy, min: 0.95 }',
+        '        - { metric: f1, baseline: champion, max_regression: 0.005 }',
+        '        - { signature: compatible }'
+      ].join('\n')
+    })
+    const result = runBundle(
+      { command: 'evaluate', model: name, version: v2, 'tracking-uri': server.url },
+      { GITHUB_WORKSPACE: workspace, GITHUB_RUN_ID: '99', GITHUB_SERVER_URL: 'https://github.com' }
+    )
+    expect(result.stdout).toContain(`${name} v${v2}: passed; moved to Staging (alias challenger)`)
+    expect(result.status).toBe(0)
+    expect(result.outputs.decision).toBe('passed')
+    expect(result.outputs.version).toBe(v2)
+    expect(result.outputs.report).toContain(`### ✅ ${name} v${v2}: passed`)
+    expect(result.summary).toBe(result.outputs.report)
+    writeFileSync(join(tmpdir(), `gate-e2e-report-${server.version}.md`), result.summary)
+    const parsed = JSON.parse(result.outputs.result) as {
+      decision: string
+      evaluations: { version: string }[]
+    }
+    expect(parsed.decision).toBe('passed')
+    expect(parsed.evaluations.map(e => e.version)).toEqual([v2])
+
+    const registered = await client.getRegisteredModel(name)
+    expect(registered.aliases).toContainEqual({ alias: 'challenger', version: v2 })
+    const tags = Object.fromEntries((await client.getModelVersion(name, v2)).tags.map(t => [t.key, t.value]))
+    expect(tags['promotion.decision']).toBe('passed')
+    expect(tags['promotion.workflow_run']).toBe('https://github.com/acme/models/actions/runs/99')
+  })
+
+  it('rejects a version: tags written, the step fails after its outputs are set', async () => {
+    const name = uniqueName('e2e-reject')
+    const [v1] = await createModelFrom(client, name, [[iris.name, iris.champion.version]])
+    const workspace = workspaceWith({
+      'policy.yml': `version: 1\nmodels:\n  ${name}:\n    staging:\n      rules:\n        - { metric: accuracy, min: 0.99 }\n`
+    })
+    const result = runBundle(
+      {
+        command: 'evaluate',
+        model: name,
+        version: 'latest',
+        policy: 'policy.yml',
+        'tracking-uri': server.url
+      },
+      { GITHUB_WORKSPACE: workspace }
+    )
+    expect(result.status).toBe(1)
+    expect(result.outputs.decision).toBe('failed')
+    expect(result.stdout).toContain(`::error::Rejected by the policy: ${name} v${v1}.`)
+    const tags = (await client.getModelVersion(name, v1)).tags
+    expect(tags).toContainEqual({ key: 'promotion.decision', value: 'failed' })
+  })
+
+  it('annotates every policy problem with file, line and column, and writes nothing', async () => {
+    const workspace = workspaceWith({
+      '.github/model-promotion.yml': `version: 1\nmodels:\n  ${iris.name}:\n    staging:\n      rules:\n        - { metric: accuracy, minimum: 0.9 }\n        - { signature: maybe }\n`
+    })
+    const before = (await client.getModelVersion(iris.name, iris.challenger.version)).tags
+    const result = runBundle(
+      { command: 'evaluate', model: iris.name, version: iris.challenger.version, 'tracking-uri': server.url },
+      { GITHUB_WORKSPACE: workspace }
+    )
+    expect(result.status).toBe(1)
+    const file = '.github/model-promotion.yml'
+    expect(result.stdout).toContain(
+      `::error file=${file},line=6,col=31::models.iris-clf.staging.rules[0]: unknown key \`minimum\`\n`
+    )
+    expect(result.stdout).toContain(
+      `::error file=${file},line=6,col=11::models.iris-clf.staging.rules[0]: metric rule "accuracy" needs \`min\`, \`max\` or \`baseline: champion\`\n`
+    )
+    expect(result.stdout).toContain(
+      `::error file=${file},line=7,col=24::models.iris-clf.staging.rules[1].signature: Invalid option: expected one of "required"|"compatible"\n`
+    )
+    expect(result.stdout).toContain(`::error::The policy ${file} has 3 problems; nothing was evaluated:%0A`)
+    expect((await client.getModelVersion(iris.name, iris.challenger.version)).tags).toEqual(before)
   })
 })

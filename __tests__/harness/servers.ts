@@ -19,6 +19,7 @@ export interface SeedManifest {
     purged_run: { name: string; version: SeededVersion }
     no_run: { name: string; version: SeededVersion }
     unusual: { name: string; version: SeededVersion }
+    signatures: { name: string; full: SeededVersion; removed: SeededVersion; retyped: SeededVersion }
   }
   prompt: string | null
 }
@@ -83,13 +84,27 @@ export async function createModelWithVersions(
   name: string,
   count: number
 ): Promise<string[]> {
-  await client.createRegisteredModel(name)
-  const source = await client.getModelVersion(
-    server.seed.models.iris.name,
-    server.seed.models.iris.champion.version
+  const { iris } = server.seed.models
+  return createModelFrom(
+    client,
+    name,
+    Array.from({ length: count }, () => [iris.name, iris.champion.version])
   )
+}
+
+/**
+ * Creates a model whose versions, in order, reuse the artifacts, run and logged model of existing versions
+ * (given as [model, version]), so each test gets its own registry state over the seeded evidence.
+ */
+export async function createModelFrom(
+  client: MlflowClient,
+  name: string,
+  sources: [string, string][]
+): Promise<string[]> {
+  await client.createRegisteredModel(name)
   const versions: string[] = []
-  for (let i = 0; i < count; i++) {
+  for (const [model, version] of sources) {
+    const source = await client.getModelVersion(model, version)
     const modelId = /^models:\/(m-[0-9a-f]{32})$/.exec(source.source)?.[1]
     const created = await client.createModelVersion(name, source.source, { runId: source.run_id, modelId })
     versions.push(created.version)

@@ -44,7 +44,8 @@ function evidence(candidate: VersionEvidence, champions: VersionEvidence[] = [])
   return {
     registeredModel: { name: 'fraud-detector', latest_versions: [], tags: [], aliases: [] },
     candidate,
-    champions
+    champions,
+    production: champions.map(champion => champion.version.version)
   }
 }
 

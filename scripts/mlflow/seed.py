@@ -99,6 +99,16 @@ def main():
     manifest["models"]["deleted_run"] = {"name": "deleted-run-model", "version": soft}
     manifest["models"]["purged_run"] = {"name": "purged-run-model", "version": purged}
 
+    # Signatures that break callers of the first version: a removed column, then a retyped one.
+    frame, _ = iris()
+    full = log_version("signature-variants", metrics={"accuracy": 0.95})
+    removed = log_version("signature-variants", metrics={"accuracy": 0.95},
+                          frame=frame.drop(columns=["petal_width"]))
+    retyped = log_version("signature-variants", metrics={"accuracy": 0.95},
+                          frame=frame.astype({"sepal_length": "int64"}))
+    manifest["models"]["signatures"] = {"name": "signature-variants", "full": full, "removed": removed,
+                                        "retyped": retyped}
+
     # A version registered through the API with no run behind it.
     client.create_registered_model("no-run-model")
     norun = client.create_model_version("no-run-model", source="s3://example-bucket/models/no-run-model")

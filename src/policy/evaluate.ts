@@ -1,5 +1,5 @@
 import type { Evidence, VersionEvidence } from '../registry/evidence.js'
-import { describeFieldType, type ModelSignature, type SignatureField } from '../registry/signature.js'
+import { diffSignatureInputs, type ModelSignature } from '../registry/signature.js'
 import type { MetricRule, ModelPolicy, Rule } from './schema.js'
 
 export type RuleVerdict = 'pass' | 'fail' | 'warn'
@@ -288,23 +288,12 @@ function evaluateSignature(
 
 /** Input changes that break callers of the champion: removed, retyped, or newly required inputs. */
 export function signatureBreaks(champion: ModelSignature, candidate: ModelSignature): string[] {
-  const name = (field: SignatureField, index: number): string => field.name ?? `#${index}`
-  const byName = (fields: SignatureField[]) =>
-    new Map(fields.map((field, index) => [name(field, index), field]))
-  const before = byName(champion.inputs)
-  const after = byName(candidate.inputs)
-  const breaks: string[] = []
-  for (const [key, field] of before) {
-    const next = after.get(key)
-    if (next === undefined) breaks.push(`input ${key} removed`)
-    else if (describeFieldType(next) !== describeFieldType(field)) {
-      breaks.push(`input ${key} retyped from ${describeFieldType(field)} to ${describeFieldType(next)}`)
-    }
-  }
-  for (const [key, field] of after) {
-    if (!before.has(key) && field.required) breaks.push(`new required input ${key}`)
-  }
-  return breaks
+  return diffSignatureInputs(champion, candidate).flatMap(({ name, before, after, required, change }) => {
+    if (change === 'removed') return [`input ${name} removed`]
+    if (change === 'retyped') return [`input ${name} retyped from ${before} to ${after}`]
+    if (change === 'added' && required) return [`new required input ${name}`]
+    return []
+  })
 }
 
 function lookupTag(key: string, version: VersionEvidence): string | undefined {

@@ -214,6 +214,16 @@ export class MlflowClient {
     return res.run
   }
 
+  /** Runs of the given experiments matching `filter` (one page of at most `maxResults`). */
+  async searchRuns(experimentIds: string[], filter: string, maxResults: number): Promise<Run[]> {
+    const res = await this.call(Responses.runs, {
+      method: 'POST',
+      path: `${API}/runs/search`,
+      body: { experiment_ids: experimentIds, filter, max_results: maxResults, run_view_type: 'ALL' }
+    })
+    return res.runs
+  }
+
   async getMetricHistory(runId: string, metricKey: string): Promise<Metric[]> {
     const metrics: Metric[] = []
     let pageToken: string | undefined

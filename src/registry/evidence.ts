@@ -46,6 +46,8 @@ export interface Evidence {
   candidate: VersionEvidence
   /** The current production versions (the candidate excluded), primary first. */
   champions: VersionEvidence[]
+  /** Every current production version number, primary first (the candidate included when it is one). */
+  production: string[]
 }
 
 export interface EvidenceOptions {
@@ -73,18 +75,21 @@ export async function resolveVersion(
   return client.getModelVersion(model, version)
 }
 
-/** Gathers the evidence for a candidate version and the current production versions, concurrently. */
+/**
+ * Gathers the evidence for a candidate version (a number, `latest`, or an already read version) and the current
+ * production versions, concurrently.
+ */
 export async function gatherEvidence(
   client: MlflowClient,
   lifecycle: Lifecycle,
   model: string,
-  version: string,
+  version: string | ModelVersion,
   options: EvidenceOptions = {}
 ): Promise<Evidence> {
   const registered = client.getRegisteredModel(model)
   const [registeredModel, candidateVersion, production] = await Promise.all([
     registered,
-    resolveVersion(client, model, version),
+    typeof version === 'string' ? resolveVersion(client, model, version) : version,
     registered.then(r => lifecycle.productionVersions(model, r))
   ])
   const productionVersions = production.filter(v => v !== candidateVersion.version)
@@ -96,7 +101,7 @@ export async function gatherEvidence(
       versionEvidence(client, await client.getModelVersion(model, v), aliasesOf(v), options)
     )
   ])
-  return { registeredModel, candidate, champions }
+  return { registeredModel, candidate, champions, production }
 }
 
 export async function versionEvidence(

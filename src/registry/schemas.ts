@@ -113,6 +113,7 @@ export const Responses = {
     next_page_token: z.string().optional()
   }),
   run: z.object({ run: RunSchema }),
+  runs: z.object({ runs: z.array(RunSchema).default([]), next_page_token: z.string().optional() }),
   metricHistory: z.object({
     metrics: z.array(MetricSchema).default([]),
     next_page_token: z.string().optional()

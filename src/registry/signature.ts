@@ -96,3 +96,44 @@ export function describeFieldType(field: SignatureField): string {
   if (field.tensor) return `tensor<${field.tensor.dtype}>[${field.tensor.shape.join(', ')}]`
   return field.type
 }
+
+export type InputChangeKind = 'unchanged' | 'added' | 'removed' | 'retyped'
+
+/** One model input compared between two signatures (unnamed tensor inputs are matched by position). */
+export interface InputChange {
+  name: string
+  before?: string
+  after?: string
+  /** Whether callers must provide it in the newer signature. */
+  required: boolean
+  change: InputChangeKind
+}
+
+export function diffSignatureInputs(before: ModelSignature, after: ModelSignature): InputChange[] {
+  const byName = (fields: SignatureField[]) =>
+    new Map(fields.map((field, index) => [field.name ?? `#${index}`, field]))
+  const old = byName(before.inputs)
+  const next = byName(after.inputs)
+  const changes: InputChange[] = []
+  for (const [name, field] of old) {
+    const now = next.get(name)
+    const was = describeFieldType(field)
+    if (now === undefined) changes.push({ name, before: was, required: field.required, change: 'removed' })
+    else {
+      const is = describeFieldType(now)
+      changes.push({
+        name,
+        before: was,
+        after: is,
+        required: now.required,
+        change: was === is ? 'unchanged' : 'retyped'
+      })
+    }
+  }
+  for (const [name, field] of next) {
+    if (!old.has(name)) {
+      changes.push({ name, after: describeFieldType(field), required: field.required, change: 'added' })
+    }
+  }
+  return changes
+}

@@ -1,0 +1,117 @@
+import { findModelPolicy } from '../policy/models.js'
+import type { ModelPolicy, Policy } from '../policy/schema.js'
+import { quote, type MlflowClient } from '../registry/client.js'
+import { compareVersions, type Lifecycle } from '../registry/lifecycle/index.js'
+import type { ModelVersion } from '../registry/schemas.js'
+import { TAGS, tagValue } from '../registry/tags.js'
+import type { SkippedVersion } from '../report/evaluation.js'
+
+export interface EvaluationTarget {
+  model: string
+  /** A version number or `latest` when asked for explicitly; the version read by the poll otherwise. */
+  version: string | ModelVersion
+  entry: { key: string; policy: ModelPolicy }
+}
+
+export interface Targets {
+  targets: EvaluationTarget[]
+  skipped: SkippedVersion[]
+  notes: string[]
+}
+
+const GLOB_CHARS = /[*?[\]{}]/
+
+/**
+ * What `evaluate` works on: the version asked for, or (polling) every version of the policy's models that has no
+ * `promotion.decision` tag yet, oldest first.
+ */
+export async function findTargets(
+  client: MlflowClient,
+  lifecycle: Lifecycle,
+  policy: Policy,
+  policyPath: string,
+  model: string | undefined,
+  version: string | undefined
+): Promise<Targets> {
+  if (model === undefined) {
+    if (version !== undefined) {
+      throw new Error('Input `version` needs `model`: say which registered model the version belongs to.')
+    }
+    return pollModels(client, lifecycle, await coveredModels(client, policy))
+  }
+  const entry = findModelPolicy(policy, model)
+  if (entry === undefined) {
+    throw new Error(
+      `The policy ${policyPath} has no entry for model "${model}" (it covers: ${Object.keys(policy.models).join(', ')}). ` +
+        'A model without a policy is never promoted.'
+    )
+  }
+  if (version !== undefined) return { targets: [{ model, version, entry }], skipped: [], notes: [] }
+  return pollModels(client, lifecycle, [{ model, entry }])
+}
+
+/** The registered models the policy covers: its exact names, and every registered model a glob matches. */
+async function coveredModels(
+  client: MlflowClient,
+  policy: Policy
+): Promise<{ model: string; entry: { key: string; policy: ModelPolicy } }[]> {
+  const keys = Object.keys(policy.models)
+  const names = new Set(keys.filter(key => !GLOB_CHARS.test(key)))
+  if (keys.some(key => GLOB_CHARS.test(key))) {
+    for (const registered of await client.searchRegisteredModels()) names.add(registered.name)
+  }
+  return [...names].flatMap(model => {
+    const entry = findModelPolicy(policy, model)
+    return entry === undefined ? [] : [{ model, entry }]
+  })
+}
+
+async function pollModels(
+  client: MlflowClient,
+  lifecycle: Lifecycle,
+  models: { model: string; entry: { key: string; policy: ModelPolicy } }[]
+): Promise<Targets> {
+  const result: Targets = { targets: [], skipped: [], notes: [] }
+  const polled = await Promise.all(
+    models.map(async ({ model, entry }) => {
+      const versions = await client.searchModelVersions(`name=${quote(model)}`)
+      const production = versions.length > 0 ? await lifecycle.productionVersions(model) : []
+      return { model, entry, versions, production }
+    })
+  )
+  for (const { model, entry, versions, production } of polled) {
+    if (versions.length === 0) {
+      result.notes.push(`Model "${model}" has no versions in the registry yet.`)
+      continue
+    }
+    const newestProduction = production.reduce<string | undefined>(
+      (newest, v) => (newest === undefined || compareVersions(v, newest) > 0 ? v : newest),
+      undefined
+    )
+    const unevaluated = versions
+      .filter(v => tagValue(v.tags, TAGS.decision) === undefined)
+      .sort((a, b) => compareVersions(a.version, b.version))
+    for (const version of unevaluated) {
+      const why = skipReason(version, production, newestProduction)
+      if (why === undefined) result.targets.push({ model, version, entry })
+      else result.skipped.push({ model, version: version.version, reason: why })
+    }
+  }
+  return result
+}
+
+function skipReason(
+  version: ModelVersion,
+  production: string[],
+  newestProduction: string | undefined
+): string | undefined {
+  if (version.status !== undefined && version.status !== 'READY') {
+    return `registration is ${version.status}; it will be evaluated once READY`
+  }
+  if (version.current_stage === 'Archived') return 'archived'
+  if (production.includes(version.version)) return 'already in production'
+  if (newestProduction !== undefined && compareVersions(version.version, newestProduction) < 0) {
+    return `older than production version ${newestProduction}; evaluate it by number to include it`
+  }
+  return undefined
+}

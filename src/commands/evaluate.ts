@@ -1,0 +1,277 @@
+import { evaluatePolicy } from '../policy/evaluate.js'
+import { loadPolicyFile, type LoadedPolicy } from '../policy/file.js'
+import type { Rule } from '../policy/schema.js'
+import type { MlflowClient } from '../registry/client.js'
+import { gatherEvidence, resolveVersion, type Evidence } from '../registry/evidence.js'
+import { createLifecycle, DEFAULT_ALIASES, type Lifecycle } from '../registry/lifecycle/index.js'
+import type { ModelVersion } from '../registry/schemas.js'
+import { diffSignatureInputs } from '../registry/signature.js'
+import { TAGS, tagValue, workflowRunUrl } from '../registry/tags.js'
+import { readMetricTrend, type TrendPoint } from '../registry/trend.js'
+import {
+  renderEvaluateReport,
+  type Decision,
+  type StagingOutcome,
+  type VersionEvaluation
+} from '../report/evaluation.js'
+import { fitMarkdown } from '../report/markdown.js'
+import type { CommandContext, CommandOutcome } from './command.js'
+import { findTargets, type EvaluationTarget } from './evaluate-targets.js'
+
+const KEY_METRICS_IN_CHARTS = 4
+
+/** `evaluate`: gather evidence, apply the staging rules, move passing versions to Staging, tag the verdict. */
+export async function evaluateCommand(context: CommandContext): Promise<CommandOutcome> {
+  const { inputs, registry, log } = context
+  const loaded = await loadPolicyFile(context.workspace, inputs.policy)
+  const lifecycle = lifecycleFor(registry, loaded)
+  const notes: string[] = []
+  if (lifecycle.kind === 'stages') {
+    const warning =
+      'The policy uses MLflow model stages, which MLflow deprecated in 2.9. Consider `registry.lifecycle: both` ' +
+      'while your serving code moves to aliases, then `aliases`.'
+    log.warning(warning)
+    notes.push(warning)
+  }
+  const {
+    targets,
+    skipped,
+    notes: pollNotes
+  } = await findTargets(registry, lifecycle, loaded.policy, loaded.path, inputs.model, inputs.version)
+  notes.push(...pollNotes)
+  for (const s of skipped) log.info(`${s.model} v${s.version}: left alone (${s.reason})`)
+
+  const evaluations: VersionEvaluation[] = []
+  for (const target of targets) {
+    const evaluation = await evaluateTarget(context, loaded, lifecycle, target)
+    log.info(describe(evaluation))
+    evaluations.push(evaluation)
+  }
+
+  const report = fitMarkdown(renderEvaluateReport(evaluations, skipped, notes))
+  const decision = overallDecision(evaluations)
+  const result = {
+    command: 'evaluate',
+    dryRun: inputs.dryRun,
+    decision,
+    policy: { path: loaded.path, sha: loaded.sha },
+    evaluations,
+    skipped
+  }
+  const rejected = evaluations.filter(e => e.decision === 'failed')
+  return {
+    outputs: {
+      decision,
+      version: evaluations.map(e => e.version).join(','),
+      report,
+      result: JSON.stringify(result)
+    },
+    summary: report,
+    failure:
+      inputs.failOnReject && rejected.length > 0
+        ? `Rejected by the policy: ${rejected.map(e => `${e.model} v${e.version}`).join(', ')}. ` +
+          'The report lists each failed rule; set `fail-on-reject: false` to let the step pass.'
+        : undefined
+  }
+}
+
+function lifecycleFor(registry: MlflowClient, loaded: LoadedPolicy): Lifecycle {
+  const settings = loaded.policy.registry
+  return createLifecycle(registry, settings?.lifecycle ?? 'aliases', {
+    staging: settings?.aliases?.staging ?? DEFAULT_ALIASES.staging,
+    production: settings?.aliases?.production ?? DEFAULT_ALIASES.production
+  })
+}
+
+function overallDecision(evaluations: VersionEvaluation[]): string {
+  if (evaluations.length === 0) return 'none'
+  if (evaluations.every(e => e.decision === 'passed')) return 'passed'
+  if (evaluations.every(e => e.decision === 'failed')) return 'failed'
+  return 'mixed'
+}
+
+function describe(evaluation: VersionEvaluation): string {
+  const name = `${evaluation.model} v${evaluation.version}`
+  if (evaluation.staging === 'unchanged') {
+    return `${name}: already evaluated with this policy (${evaluation.decision} on ${evaluation.evaluatedAt}); nothing to do`
+  }
+  const failed = evaluation.rules.filter(rule => rule.verdict === 'fail').length
+  const outcome: Record<Exclude<StagingOutcome, 'unchanged'>, string> = {
+    moved: `moved to Staging (${evaluation.stagingTarget})`,
+    'would-move': `dry run: would move to Staging (${evaluation.stagingTarget})`,
+    'in-production': 'already in production, left in place',
+    'not-moved': `${failed} blocking rule${failed === 1 ? '' : 's'} failed, not moved`
+  }
+  return `${name}: ${evaluation.decision}; ${outcome[evaluation.staging]}`
+}
+
+async function evaluateTarget(
+  context: CommandContext,
+  loaded: LoadedPolicy,
+  lifecycle: Lifecycle,
+  target: EvaluationTarget
+): Promise<VersionEvaluation> {
+  const { registry, inputs } = context
+  const version =
+    typeof target.version === 'string'
+      ? await resolveVersion(registry, target.model, target.version)
+      : target.version
+  const base = {
+    model: target.model,
+    version: version.version,
+    stagingTarget: stagingTarget(lifecycle, loaded),
+    dryRun: inputs.dryRun,
+    policy: { path: loaded.path, sha: loaded.sha, entry: target.entry.key },
+    links: { version: registry.modelVersionUrl(target.model, version.version) }
+  }
+  const earlier = previousEvaluation(version, loaded.sha)
+  if (earlier !== undefined) {
+    return {
+      ...base,
+      ...earlier,
+      staging: 'unchanged',
+      rules: [],
+      signature: {},
+      trend: [],
+      keyMetrics: [],
+      tags: {}
+    }
+  }
+
+  const rules = target.entry.policy.staging.rules
+  let resolveExperiments: (ids: string[]) => void = () => undefined
+  const experiments = new Promise<string[]>(resolve => (resolveExperiments = resolve))
+  const trend = readTrendQuietly(context, target.model, experiments)
+  let evidence: Evidence
+  try {
+    evidence = await gatherEvidence(registry, lifecycle, target.model, version, {
+      historyKeys: aggregatedMetrics(rules)
+    })
+  } catch (error) {
+    resolveExperiments([])
+    throw error
+  }
+  resolveExperiments(experimentIds(evidence))
+  const now = context.now()
+  const verdict = evaluatePolicy(target.entry.policy, evidence, now)
+  const decision: Decision = verdict.passed ? 'passed' : 'failed'
+  const tags: Record<string, string> = {
+    [TAGS.decision]: decision,
+    [TAGS.evaluatedAt]: now.toISOString(),
+    [TAGS.policySha]: loaded.sha
+  }
+  const runUrl = workflowRunUrl(context.env)
+  if (runUrl !== undefined) tags[TAGS.workflowRun] = runUrl
+
+  const staging = stagingOutcome(decision, evidence, inputs.dryRun)
+  if (!inputs.dryRun) {
+    // The move comes first and the decision tag last: a decision tag means the whole evaluation was applied.
+    if (staging === 'moved') await lifecycle.moveToStaging(target.model, version.version)
+    await Promise.all(
+      Object.entries(tags).map(([key, value]) =>
+        registry.setModelVersionTag(target.model, version.version, key, value)
+      )
+    )
+  }
+
+  const [champion] = evidence.champions
+  const run = evidence.candidate.run
+  return {
+    ...base,
+    decision,
+    staging,
+    evaluatedAt: now.toISOString(),
+    links: {
+      ...base.links,
+      run: run && registry.runUrl(run.experimentId, run.runId)
+    },
+    run: run && { id: run.runId, name: run.name },
+    champion: champion && {
+      version: champion.version.version,
+      url: registry.modelVersionUrl(target.model, champion.version.version)
+    },
+    rules: verdict.results,
+    signature: signatureEvidence(evidence),
+    trend: await trend,
+    keyMetrics: keyMetrics(rules),
+    tags
+  }
+}
+
+function stagingTarget(lifecycle: Lifecycle, loaded: LoadedPolicy): string {
+  const alias = `alias ${loaded.policy.registry?.aliases?.staging ?? DEFAULT_ALIASES.staging}`
+  if (lifecycle.kind === 'stages') return 'stage Staging'
+  if (lifecycle.kind === 'both') return `stage Staging and ${alias}`
+  return alias
+}
+
+function previousEvaluation(
+  version: ModelVersion,
+  policySha: string
+): { decision: Decision; evaluatedAt: string } | undefined {
+  const decision = tagValue(version.tags, TAGS.decision)
+  if (tagValue(version.tags, TAGS.policySha) !== policySha) return undefined
+  if (decision !== 'passed' && decision !== 'failed') return undefined
+  return { decision, evaluatedAt: tagValue(version.tags, TAGS.evaluatedAt) ?? 'an unknown date' }
+}
+
+function stagingOutcome(decision: Decision, evidence: Evidence, dryRun: boolean): StagingOutcome {
+  if (decision === 'failed') return 'not-moved'
+  if (evidence.production.includes(evidence.candidate.version.version)) return 'in-production'
+  return dryRun ? 'would-move' : 'moved'
+}
+
+function signatureEvidence(evidence: Evidence): VersionEvaluation['signature'] {
+  const { candidate, champions } = evidence
+  if (candidate.signature === undefined) {
+    return { problem: `no signature (${candidate.signatureProblem ?? 'unknown reason'})` }
+  }
+  const champion = champions[0]?.signature
+  return {
+    inputs: candidate.signature.inputs.map((field, index) => field.name ?? `#${index}`),
+    diff: champion && diffSignatureInputs(champion, candidate.signature)
+  }
+}
+
+function experimentIds(evidence: Evidence): string[] {
+  const runs = [evidence.candidate, ...evidence.champions].map(v => v.run?.experimentId)
+  return [...new Set(runs.filter((id): id is string => id !== undefined))]
+}
+
+function walkMetricRules(rules: Rule[]): Extract<Rule, { metric: string }>[] {
+  return rules.flatMap(rule => {
+    if ('any' in rule) return walkMetricRules(rule.any)
+    if ('all' in rule) return walkMetricRules(rule.all)
+    return 'metric' in rule ? [rule] : []
+  })
+}
+
+function aggregatedMetrics(rules: Rule[]): string[] {
+  return [
+    ...new Set(
+      walkMetricRules(rules)
+        .filter(r => r.aggregate !== undefined)
+        .map(r => r.metric)
+    )
+  ]
+}
+
+/** The run metrics the policy names (not dataset or aggregated ones), charted across recent versions. */
+function keyMetrics(rules: Rule[]): string[] {
+  const plain = walkMetricRules(rules).filter(r => r.dataset === undefined && r.aggregate === undefined)
+  return [...new Set(plain.map(r => r.metric))].slice(0, KEY_METRICS_IN_CHARTS)
+}
+
+/** The chart is illustration, not evidence: a failed read leaves it out with a warning, never fails the gate. */
+async function readTrendQuietly(
+  context: CommandContext,
+  model: string,
+  experiments: Promise<string[]>
+): Promise<TrendPoint[]> {
+  try {
+    return await readMetricTrend(context.registry, model, experiments)
+  } catch (error) {
+    context.log.warning(`The metric chart is left out: ${(error as Error).message}`)
+    return []
+  }
+}

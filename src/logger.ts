@@ -1,0 +1,30 @@
+import * as core from '@actions/core'
+
+/** Where a message points in a repository file (becomes a GitHub annotation). */
+export interface SourcePosition {
+  file: string
+  line: number
+  column: number
+}
+
+/** What commands log through, so tests can read what a run said. */
+export interface Logger {
+  info(message: string): void
+  warning(message: string, position?: SourcePosition): void
+  error(message: string, position?: SourcePosition): void
+}
+
+/** Makes registry-provided text inert in a log line: no line breaks, so nothing can start a workflow command. */
+export function inert(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]+/g, ' ')
+}
+
+function annotation(position?: SourcePosition): core.AnnotationProperties | undefined {
+  return position && { file: position.file, startLine: position.line, startColumn: position.column }
+}
+
+export const actionsLogger: Logger = {
+  info: message => core.info(inert(message)),
+  warning: (message, position) => core.warning(inert(message), annotation(position)),
+  error: (message, position) => core.error(inert(message), annotation(position))
+}

@@ -1,0 +1,20 @@
+/** Tags the action records on model versions (DESIGN.md, "Recorded back to the registry"). */
+export const TAGS = {
+  decision: 'promotion.decision',
+  evaluatedAt: 'promotion.evaluated_at',
+  policySha: 'promotion.policy_sha',
+  workflowRun: 'promotion.workflow_run'
+} as const
+
+/** The URL of the current workflow run, or undefined outside GitHub Actions. */
+export function workflowRunUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = env
+  if (!GITHUB_REPOSITORY || !GITHUB_RUN_ID) return undefined
+  const server = (GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const attempt = GITHUB_RUN_ATTEMPT && GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${GITHUB_RUN_ATTEMPT}` : ''
+  return `${server}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}${attempt}`
+}
+
+export function tagValue(tags: { key: string; value?: string }[], key: string): string | undefined {
+  return tags.find(tag => tag.key === key)?.value
+}

@@ -1,0 +1,30 @@
+import type { TrendPoint } from '../registry/trend.js'
+import { codeFence } from './markdown.js'
+
+/** Mermaid labels are quoted strings: keep them to characters that cannot end the string or the block. */
+function mermaidLabel(text: string): string {
+  return text.replace(/[^\p{L}\p{N} _.:/%()-]/gu, '_').slice(0, 80)
+}
+
+/**
+ * One Mermaid `xychart-beta` line chart per metric (GitHub renders them), over the versions that logged a finite
+ * value; a metric needs at least two such versions to be drawn.
+ */
+export function metricTrendCharts(trend: TrendPoint[], metrics: string[], highlight?: string): string[] {
+  const charts: string[] = []
+  for (const metric of metrics) {
+    const points = trend.filter(point => Number.isFinite(point.metrics[metric]))
+    if (points.length < 2) continue
+    const values = points.map(point => point.metrics[metric])
+    const labels = points.map(point => `"v${point.version}${point.version === highlight ? ' (this)' : ''}"`)
+    const lines = [
+      'xychart-beta',
+      `    title "${mermaidLabel(metric)} across recent versions"`,
+      `    x-axis [${labels.join(', ')}]`,
+      `    y-axis "${mermaidLabel(metric)}"`,
+      `    line [${values.map(value => Number(value.toPrecision(6))).join(', ')}]`
+    ]
+    charts.push(codeFence('mermaid', lines.join('\n')))
+  }
+  return charts
+}
