@@ -16,7 +16,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['__tests__/**', 'scripts/**'],
+    files: ['__tests__/**', 'scripts/**', 'tools/**'],
     rules: { 'no-console': 'off' }
   },
   prettier

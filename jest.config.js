@@ -15,6 +15,8 @@ const base = {
 /** @type {import('ts-jest').JestConfigWithTsJest} */
 export default {
   verbose: true,
+  // Per-project testTimeout is ignored by Jest 30; the slowest tests (the whole gate, end to end) need this.
+  testTimeout: 120000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
     {

@@ -1,13 +1,17 @@
 import * as core from '@actions/core'
 import type { CommandHandler, CommandOutcome } from './commands/command.js'
 import { evaluateCommand } from './commands/evaluate.js'
+import { promoteCommand } from './commands/promote.js'
+import { verifyCommand } from './commands/verify.js'
 import { createRegistry, maskSecrets } from './context.js'
 import { readInputs, type CommandName } from './inputs.js'
 import { actionsLogger, inert } from './logger.js'
-import { PolicyError } from './policy/load.js'
+import { FileProblemsError } from './yaml-file.js'
 
 const COMMAND_HANDLERS: Partial<Record<CommandName, CommandHandler>> = {
-  evaluate: evaluateCommand
+  evaluate: evaluateCommand,
+  verify: verifyCommand,
+  promote: promoteCommand
 }
 
 /** The action's entry point: the one place that turns an error into a failed step. */
@@ -49,13 +53,13 @@ async function publish(outcome: CommandOutcome): Promise<void> {
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(outcome.summary).write()
 }
 
-/** Policy problems become annotations on the policy file; every other error is one line. */
+/** Problems in a policy or record file become annotations on that file; every other error is one line. */
 function failureMessage(error: unknown): string {
-  if (error instanceof PolicyError) {
+  if (error instanceof FileProblemsError) {
     for (const problem of error.problems) actionsLogger.error(problem.message, problem)
     const [first] = error.problems
     const count = error.problems.length
-    return `The policy ${first.file} has ${count} problem${count === 1 ? '' : 's'}; nothing was evaluated:\n${error.message}`
+    return `The ${error.what} ${first.file} has ${count} problem${count === 1 ? '' : 's'}; nothing was done:\n${error.message}`
   }
   return inert(error instanceof Error ? error.message : String(error))
 }

@@ -1,64 +1,15 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { workspaceWith } from '../harness/commands.js'
+import { runBundle } from '../harness/runner.js'
 import { clientFor, createModelFrom, testServers, uniqueName } from '../harness/servers.js'
 
-const bundle = resolve(import.meta.dirname, '../../dist/index.js')
-
-interface BundleRun {
-  status: number | null
-  stdout: string
-  outputs: Record<string, string>
-  summary: string
-}
-
-/** Reads a GITHUB_OUTPUT file: `name<<DELIMITER`, the value's lines, `DELIMITER`. */
-function parseOutputFile(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {}
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const header = /^([\w-]+)<<(.+)$/.exec(lines[i])
-    if (header === null) continue
-    const end = lines.indexOf(header[2], i + 1)
-    outputs[header[1]] = lines.slice(i + 1, end).join('\n')
-    i = end
-  }
-  return outputs
-}
-
-/** Runs the committed bundle the way a runner does: INPUT_* variables and the runner's files. */
-function runBundle(inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): BundleRun {
-  const dir = mkdtempSync(join(tmpdir(), 'gate-e2e-'))
-  const outputFile = join(dir, 'output')
-  const summaryFile = join(dir, 'summary')
-  writeFileSync(outputFile, '')
-  writeFileSync(summaryFile, '')
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_REPOSITORY: 'acme/models',
-    GITHUB_EVENT_NAME: 'workflow_dispatch',
-    ...extraEnv
-  }
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-  const result = spawnSync(process.execPath, [bundle], { env, encoding: 'utf8', timeout: 60_000 })
-  return {
-    status: result.status,
-    stdout: result.stdout + result.stderr,
-    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-    summary: readFileSync(summaryFile, 'utf8')
-  }
-}
-
 describe('the committed dist/index.js', () => {
-  it('fails the step with every bad input named, and masks the secrets it was given', () => {
+  it('fails the step with every bad input named, and masks the secrets it was given', async () => {
     const token = 'ghp_RecognisableTokenValue0123456789'
-    const result = runBundle({
+    const result = await runBundle({
       command: 'deploy',
       version: 'seven',
       'github-token': token,
@@ -71,9 +22,9 @@ describe('the committed dist/index.js', () => {
     expect(result.stdout).not.toContain(token)
   })
 
-  it('masks MLflow secrets before anything else runs', () => {
+  it('masks MLflow secrets before anything else runs', async () => {
     const password = 'Recognisable-MLflow-Password-4242'
-    const result = runBundle({
+    const result = await runBundle({
       command: 'evaluate',
       'tracking-uri': 'http://127.0.0.1:9',
       'tracking-username': 'ci',
@@ -110,9 +61,9 @@ describe.each(testServers())('the committed dist/index.js against %s', (_label, 
         '        - { signature: compatible }'
       ].join('\n')
     })
-    const result = runBundle(
-      { command: 'evaluate', model: name, version: v2, 'tracking-uri': server.url },
-      { GITHUB_WORKSPACE: workspace, GITHUB_RUN_ID: '99', GITHUB_SERVER_URL: 'https://github.com' }
+    const result = await runBundle(
+      { command: 'evaluate', model: name, version: v2, 'tracking-uri': server.url, 'open-pr': 'false' },
+      { env: { GITHUB_WORKSPACE: workspace, GITHUB_RUN_ID: '99', GITHUB_SERVER_URL: 'https://github.com' } }
     )
     expect(result.stdout).toContain(`${name} v${v2}: passed; moved to Staging (alias challenger)`)
     expect(result.status).toBe(0)
@@ -141,7 +92,7 @@ describe.each(testServers())('the committed dist/index.js against %s', (_label, 
     const workspace = workspaceWith({
       'policy.yml': `version: 1\nmodels:\n  ${name}:\n    staging:\n      rules:\n        - { metric: accuracy, min: 0.99 }\n`
     })
-    const result = runBundle(
+    const result = await runBundle(
       {
         command: 'evaluate',
         model: name,
@@ -149,7 +100,7 @@ describe.each(testServers())('the committed dist/index.js against %s', (_label, 
         policy: 'policy.yml',
         'tracking-uri': server.url
       },
-      { GITHUB_WORKSPACE: workspace }
+      { env: { GITHUB_WORKSPACE: workspace } }
     )
     expect(result.status).toBe(1)
     expect(result.outputs.decision).toBe('failed')
@@ -163,9 +114,9 @@ describe.each(testServers())('the committed dist/index.js against %s', (_label, 
       '.github/model-promotion.yml': `version: 1\nmodels:\n  ${iris.name}:\n    staging:\n      rules:\n        - { metric: accuracy, minimum: 0.9 }\n        - { signature: maybe }\n`
     })
     const before = (await client.getModelVersion(iris.name, iris.challenger.version)).tags
-    const result = runBundle(
+    const result = await runBundle(
       { command: 'evaluate', model: iris.name, version: iris.challenger.version, 'tracking-uri': server.url },
-      { GITHUB_WORKSPACE: workspace }
+      { env: { GITHUB_WORKSPACE: workspace } }
     )
     expect(result.status).toBe(1)
     const file = '.github/model-promotion.yml'
@@ -178,7 +129,7 @@ describe.each(testServers())('the committed dist/index.js against %s', (_label, 
     expect(result.stdout).toContain(
       `::error file=${file},line=7,col=24::models.iris-clf.staging.rules[1].signature: Invalid option: expected one of "required"|"compatible"\n`
     )
-    expect(result.stdout).toContain(`::error::The policy ${file} has 3 problems; nothing was evaluated:%0A`)
+    expect(result.stdout).toContain(`::error::The policy ${file} has 3 problems; nothing was done:%0A`)
     expect((await client.getModelVersion(iris.name, iris.challenger.version)).tags).toEqual(before)
   })
 })

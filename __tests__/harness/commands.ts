@@ -46,7 +46,8 @@ export async function runCommand(
     warning: message => logs.push({ level: 'warning', message }),
     error: message => logs.push({ level: 'error', message })
   }
-  const defaults: Record<string, string> = { command: 'evaluate' }
+  // Pull requests are opened only where a test brings a GitHub stand-in (the end-to-end gate tests).
+  const defaults: Record<string, string> = { command: 'evaluate', 'open-pr': 'false' }
   const inputs = readInputs(name => options.inputs[name] ?? defaults[name] ?? '')
   const registry = clientFor(options.url)
   try {

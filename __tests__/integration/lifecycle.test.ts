@@ -65,6 +65,43 @@ describe.each(testServers())('lifecycle adapters against %s', (_label, server) =
       if (usesAliases) expect(await aliasesOf(name)).toEqual({ champion: v1 })
     })
 
+    it('sets the production set exactly, adding before retiring, and writes nothing when it is already right', async () => {
+      const name = uniqueName(`lc-set-${kind}`)
+      const [v1, v2, v3] = await createModelWithVersions(client, server, name, 3)
+      const lifecycle = createLifecycle(client, kind)
+      await lifecycle.moveToStaging(name, v2)
+      await lifecycle.setProduction(name, [v1])
+      expect(await lifecycle.productionVersions(name)).toEqual([v1])
+
+      await lifecycle.setProduction(name, [v1, v2])
+      expect(new Set(await lifecycle.productionVersions(name))).toEqual(new Set([v1, v2]))
+      if (usesAliases) expect(await aliasesOf(name)).toEqual({ champion: v1, 'champion-2': v2 })
+      if (usesStages)
+        expect([await stageOf(name, v1), await stageOf(name, v2)]).toEqual(['Production', 'Production'])
+
+      await lifecycle.setProduction(name, [v3, v1])
+      if (usesAliases) expect(await aliasesOf(name)).toEqual({ champion: v3, 'champion-2': v1 })
+      if (usesStages) {
+        expect([await stageOf(name, v1), await stageOf(name, v2), await stageOf(name, v3)]).toEqual([
+          'Production',
+          'Archived',
+          'Production'
+        ])
+      }
+
+      await lifecycle.setProduction(name, [v3])
+      expect(await lifecycle.productionVersions(name)).toEqual([v3])
+      if (usesAliases) expect(await aliasesOf(name)).toEqual({ champion: v3 })
+
+      const before = (await client.getRegisteredModel(name)).last_updated_timestamp
+      const versionsBefore = await Promise.all([v1, v2, v3].map(v => client.getModelVersion(name, v)))
+      await lifecycle.setProduction(name, [v3])
+      expect((await client.getRegisteredModel(name)).last_updated_timestamp).toBe(before)
+      expect(await Promise.all([v1, v2, v3].map(v => client.getModelVersion(name, v)))).toEqual(
+        versionsBefore
+      )
+    })
+
     it('refuses to archive the only production version', async () => {
       const name = uniqueName(`lc-only-${kind}`)
       const [v1] = await createModelWithVersions(client, server, name, 1)

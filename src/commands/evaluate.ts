@@ -9,12 +9,17 @@ import { diffSignatureInputs } from '../registry/signature.js'
 import { TAGS, tagValue, workflowRunUrl } from '../registry/tags.js'
 import { readMetricTrend, type TrendPoint } from '../registry/trend.js'
 import {
+  renderEvaluation,
   renderEvaluateReport,
   type Decision,
   type StagingOutcome,
   type VersionEvaluation
 } from '../report/evaluation.js'
 import { fitMarkdown } from '../report/markdown.js'
+import { createOctokit, gitHubSettings } from '../gate/github.js'
+import { openPromotionPullRequest } from '../gate/open-pr.js'
+import { DEFAULT_RECORDS_FOLDER, type ProductionEntry } from '../gate/record.js'
+import { PromotionRepository } from '../gate/repository.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { findTargets, type EvaluationTarget } from './evaluate-targets.js'
 
@@ -42,9 +47,44 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
   for (const s of skipped) log.info(`${s.model} v${s.version}: left alone (${s.reason})`)
 
   const evaluations: VersionEvaluation[] = []
+  const gate = lazyGate(context)
   for (const target of targets) {
     const evaluation = await evaluateTarget(context, loaded, lifecycle, target)
     log.info(describe(evaluation))
+    if (await wantsPullRequest(context, lifecycle, evaluation)) {
+      const repo = gate()
+      if (repo !== undefined) {
+        evaluation.pullRequest = await openPromotionPullRequest(repo, {
+          model: evaluation.model,
+          version: evaluation.version,
+          recordsFolder: loaded.policy.records ?? DEFAULT_RECORDS_FOLDER,
+          strategy: target.entry.policy.production?.strategy ?? 'replace',
+          registryProduction: evenSplit(
+            evaluation.production ?? (await lifecycle.productionVersions(evaluation.model))
+          ),
+          report: async () => {
+            const fresh =
+              evaluation.staging === 'unchanged'
+                ? await assessVersion(
+                    context,
+                    loaded,
+                    lifecycle,
+                    target,
+                    await registry.getModelVersion(evaluation.model, evaluation.version)
+                  )
+                : evaluation
+            return renderEvaluation(fresh)
+          },
+          refreshBody: evaluation.staging !== 'unchanged',
+          reviewers: target.entry.policy.production?.reviewers ?? [],
+          labels: target.entry.policy.production?.labels ?? []
+        })
+        const pull = evaluation.pullRequest
+        log.info(
+          `${evaluation.model} v${evaluation.version}: promotion pull request #${pull.number} ${pull.created ? 'opened' : 'up to date'} (${pull.url})`
+        )
+      }
+    }
     evaluations.push(evaluation)
   }
 
@@ -59,12 +99,15 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
     skipped
   }
   const rejected = evaluations.filter(e => e.decision === 'failed')
+  const pulls = evaluations.flatMap(e => (e.pullRequest ? [e.pullRequest] : []))
   return {
     outputs: {
       decision,
       version: evaluations.map(e => e.version).join(','),
       report,
-      result: JSON.stringify(result)
+      result: JSON.stringify(result),
+      'pr-number': pulls.map(p => String(p.number)).join(','),
+      'pr-url': pulls.map(p => p.url).join(',')
     },
     summary: report,
     failure:
@@ -73,6 +116,46 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
           'The report lists each failed rule; set `fail-on-reject: false` to let the step pass.'
         : undefined
   }
+}
+
+/** The repository client, made on first use; undefined (with a warning) outside GitHub Actions. */
+function lazyGate(context: CommandContext): () => PromotionRepository | undefined {
+  let repo: PromotionRepository | undefined
+  let warned = false
+  return () => {
+    if (repo !== undefined) return repo
+    if (!context.env.GITHUB_REPOSITORY) {
+      if (!warned)
+        context.log.warning(
+          'GITHUB_REPOSITORY is not set, so no promotion pull request is opened (set `open-pr: false` to say so).'
+        )
+      warned = true
+      return undefined
+    }
+    const settings = gitHubSettings(context.env, context.inputs.githubToken)
+    repo = new PromotionRepository(createOctokit(settings), settings)
+    return repo
+  }
+}
+
+async function wantsPullRequest(
+  context: CommandContext,
+  lifecycle: Lifecycle,
+  evaluation: VersionEvaluation
+): Promise<boolean> {
+  if (!context.inputs.openPr || context.inputs.dryRun || evaluation.decision !== 'passed') return false
+  if (evaluation.staging === 'moved') return true
+  if (evaluation.staging !== 'unchanged') return false
+  return !(await lifecycle.productionVersions(evaluation.model)).includes(evaluation.version)
+}
+
+/** Production versions without recorded weights: the first takes the remainder. */
+function evenSplit(versions: string[]): ProductionEntry[] {
+  const share = Math.floor(100 / Math.max(versions.length, 1))
+  return versions.map((version, i) => ({
+    version,
+    traffic: i === 0 ? 100 - share * (versions.length - 1) : share
+  }))
 }
 
 function lifecycleFor(registry: MlflowClient, loaded: LoadedPolicy): Lifecycle {
@@ -116,18 +199,10 @@ async function evaluateTarget(
     typeof target.version === 'string'
       ? await resolveVersion(registry, target.model, target.version)
       : target.version
-  const base = {
-    model: target.model,
-    version: version.version,
-    stagingTarget: stagingTarget(lifecycle, loaded),
-    dryRun: inputs.dryRun,
-    policy: { path: loaded.path, sha: loaded.sha, entry: target.entry.key },
-    links: { version: registry.modelVersionUrl(target.model, version.version) }
-  }
   const earlier = previousEvaluation(version, loaded.sha)
   if (earlier !== undefined) {
     return {
-      ...base,
+      ...identity(context, loaded, lifecycle, target, version),
       ...earlier,
       staging: 'unchanged',
       rules: [],
@@ -137,7 +212,46 @@ async function evaluateTarget(
       tags: {}
     }
   }
+  const evaluation = await assessVersion(context, loaded, lifecycle, target, version)
+  if (!inputs.dryRun) {
+    // The move comes first and the decision tag last: a decision tag means the whole evaluation was applied.
+    if (evaluation.staging === 'moved') await lifecycle.moveToStaging(target.model, version.version)
+    await Promise.all(
+      Object.entries(evaluation.tags).map(([key, value]) =>
+        registry.setModelVersionTag(target.model, version.version, key, value)
+      )
+    )
+  }
+  return evaluation
+}
 
+function identity(
+  context: CommandContext,
+  loaded: LoadedPolicy,
+  lifecycle: Lifecycle,
+  target: EvaluationTarget,
+  version: ModelVersion
+) {
+  return {
+    model: target.model,
+    version: version.version,
+    stagingTarget: stagingTarget(lifecycle, loaded),
+    dryRun: context.inputs.dryRun,
+    policy: { path: loaded.path, sha: loaded.sha, entry: target.entry.key },
+    links: { version: context.registry.modelVersionUrl(target.model, version.version) }
+  }
+}
+
+/** Reads the evidence and applies the rules; writes nothing. */
+async function assessVersion(
+  context: CommandContext,
+  loaded: LoadedPolicy,
+  lifecycle: Lifecycle,
+  target: EvaluationTarget,
+  version: ModelVersion
+): Promise<VersionEvaluation> {
+  const { registry, inputs } = context
+  const base = identity(context, loaded, lifecycle, target, version)
   const rules = target.entry.policy.staging.rules
   let resolveExperiments: (ids: string[]) => void = () => undefined
   const experiments = new Promise<string[]>(resolve => (resolveExperiments = resolve))
@@ -163,23 +277,13 @@ async function evaluateTarget(
   const runUrl = workflowRunUrl(context.env)
   if (runUrl !== undefined) tags[TAGS.workflowRun] = runUrl
 
-  const staging = stagingOutcome(decision, evidence, inputs.dryRun)
-  if (!inputs.dryRun) {
-    // The move comes first and the decision tag last: a decision tag means the whole evaluation was applied.
-    if (staging === 'moved') await lifecycle.moveToStaging(target.model, version.version)
-    await Promise.all(
-      Object.entries(tags).map(([key, value]) =>
-        registry.setModelVersionTag(target.model, version.version, key, value)
-      )
-    )
-  }
-
   const [champion] = evidence.champions
   const run = evidence.candidate.run
   return {
     ...base,
     decision,
-    staging,
+    staging: stagingOutcome(decision, evidence, inputs.dryRun),
+    production: evidence.production,
     evaluatedAt: now.toISOString(),
     links: {
       ...base.links,

@@ -1,145 +1,16 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
-import type { z } from 'zod'
+import { FileProblemsError, parseYamlFile } from '../yaml-file.js'
 import { PolicySchema, RULE_KINDS, type Policy } from './schema.js'
 
-export interface PolicyProblem {
-  file: string
-  line: number
-  column: number
-  message: string
-}
-
-/** A policy that cannot be used; every problem names file, line and column. */
-export class PolicyError extends Error {
-  constructor(readonly problems: PolicyProblem[]) {
-    super(problems.map(p => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'))
-    this.name = 'PolicyError'
-  }
-}
+export { FileProblemsError as PolicyError }
 
 const MAX_POLICY_BYTES = 256 * 1024
 
-type Path = (string | number)[]
-
-/** Parses and validates a policy; throws PolicyError with positions for every problem found. */
+/** Parses and validates a policy; throws FileProblemsError with positions for every problem found. */
 export function parsePolicy(text: string, file: string): Policy {
-  if (Buffer.byteLength(text, 'utf8') > MAX_POLICY_BYTES) {
-    throw new PolicyError([
-      { file, line: 1, column: 1, message: `the policy is larger than ${MAX_POLICY_BYTES} bytes` }
-    ])
-  }
-  const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false })
-  const at = (offset: number, message: string): PolicyProblem => {
-    const { line, col } = lineCounter.linePos(offset)
-    return { file, line, column: col, message }
-  }
-  if (doc.errors.length > 0) {
-    throw new PolicyError(doc.errors.map(error => at(error.pos[0], yamlMessage(error.code, error.message))))
-  }
-  let value: unknown
-  try {
-    // Alias expansion is bounded so a "billion laughs" document cannot exhaust memory.
-    value = doc.toJS({ maxAliasCount: 100 })
-  } catch (error) {
-    throw new PolicyError([at(0, `the policy could not be read: ${(error as Error).message}`)])
-  }
-  if (value === null || value === undefined) throw new PolicyError([at(0, 'the policy is empty')])
-  const result = PolicySchema.safeParse(value)
-  if (result.success) return result.data
-  const problems = flattenIssues(result.error.issues, [], value).map(({ path, message, key }) =>
-    at(offsetOf(doc, path, key), `${describePath(path)}${message}`)
-  )
-  throw new PolicyError(dedupe(problems))
-}
-
-interface FlatIssue {
-  path: Path
-  message: string
-  /** For an unknown key: point at the key itself. */
-  key?: string
-}
-
-function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: Path, root: unknown): FlatIssue[] {
-  const flat: FlatIssue[] = []
-  for (const issue of issues) {
-    const path = [...prefix, ...(issue.path as Path)]
-    if (issue.code === 'invalid_union') {
-      const value = valueAt(root, path)
-      const isRule = value !== null && typeof value === 'object' && !Array.isArray(value)
-      const kindIndex = isRule ? RULE_KINDS.findIndex(kind => kind in value) : -1
-      if (!isRule) {
-        // A union of plain values (e.g. a status or a list of statuses): the first option says what is wanted.
-        flat.push(...flattenIssues(issue.errors[0] ?? [], path, root))
-      } else if (kindIndex === -1 || issue.errors[kindIndex] === undefined) {
-        flat.push({ path, message: `a rule needs one of the keys ${RULE_KINDS.join(', ')}` })
-      } else {
-        flat.push(...flattenIssues(issue.errors[kindIndex], path, root))
-      }
-    } else if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) flat.push({ path, key, message: `unknown key \`${key}\`` })
-    } else {
-      flat.push({ path, message: issue.message })
-    }
-  }
-  return flat
-}
-
-function valueAt(root: unknown, path: Path): unknown {
-  let value = root
-  for (const segment of path) {
-    if (value === null || typeof value !== 'object') return undefined
-    value = (value as Record<string | number, unknown>)[segment]
-  }
-  return value
-}
-
-/** The offset of the YAML node at `path` (or of the key `key` inside it), or of the nearest parent found. */
-function offsetOf(doc: Document, path: Path, key?: string): number {
-  let node: Node | null | undefined = doc.contents
-  let offset = node?.range?.[0] ?? 0
-  const steps: Path = key === undefined ? path : [...path, key]
-  for (let i = 0; i < steps.length; i++) {
-    const segment = steps[i]
-    if (isMap(node)) {
-      const pair: { key: unknown; value: unknown } | undefined = node.items.find(
-        item => isScalar(item.key) && String(item.key.value) === String(segment)
-      )
-      if (pair === undefined) break
-      const isTargetKey = key !== undefined && i === steps.length - 1
-      const keyNode = pair.key as Node
-      node = isTargetKey ? keyNode : ((pair.value as Node | null) ?? keyNode)
-    } else if (isSeq(node) && typeof segment === 'number') {
-      node = node.items[segment] as Node | undefined
-    } else {
-      break
-    }
-    if (node?.range) offset = node.range[0]
-    else break
-  }
-  return offset
-}
-
-function describePath(path: Path): string {
-  if (path.length === 0) return ''
-  let text = ''
-  for (const segment of path) {
-    text += typeof segment === 'number' ? `[${segment}]` : text === '' ? segment : `.${segment}`
-  }
-  return `${text}: `
-}
-
-function yamlMessage(code: string, message: string): string {
-  const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
-  return code === 'DUPLICATE_KEY' ? `duplicate key: ${first}` : `invalid YAML: ${first}`
-}
-
-function dedupe(problems: PolicyProblem[]): PolicyProblem[] {
-  const seen = new Set<string>()
-  return problems.filter(problem => {
-    const key = `${problem.line}:${problem.column}:${problem.message}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
+  return parseYamlFile(text, file, {
+    schema: PolicySchema,
+    what: 'policy',
+    maxBytes: MAX_POLICY_BYTES,
+    unionKinds: RULE_KINDS
   })
 }

@@ -6,6 +6,18 @@ export const TAGS = {
   workflowRun: 'promotion.workflow_run'
 } as const
 
+export const PROMOTE_TAGS = {
+  pr: 'promotion.pr',
+  approvedBy: 'promotion.approved_by',
+  mergedBy: 'promotion.merged_by',
+  mergeSha: 'promotion.merge_sha',
+  promotedAt: 'promotion.promoted_at',
+  previousProduction: 'promotion.previous_production',
+  traffic: 'promotion.traffic',
+  archivedAt: 'promotion.archived_at',
+  archivedReason: 'promotion.archived_reason'
+} as const
+
 /** The URL of the current workflow run, or undefined outside GitHub Actions. */
 export function workflowRunUrl(env: NodeJS.ProcessEnv): string | undefined {
   const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = env

@@ -34,6 +34,10 @@ export interface VersionEvaluation {
   keyMetrics: string[]
   /** The tags written to the version (or that a dry run would write). */
   tags: Record<string, string>
+  /** The production versions when it was evaluated (not known for an unchanged re-run). */
+  production?: string[]
+  /** The promotion pull request opened or updated for a passing version. */
+  pullRequest?: { number: number; url: string; created: boolean; superseded: number[] }
 }
 
 const ICONS: Record<RuleVerdict, string> = { pass: '✅', warn: '⚠️', fail: '❌' }
@@ -119,10 +123,17 @@ export function renderEvaluation(evaluation: VersionEvaluation): string {
       : '**Champion** none yet',
     `**Policy** ${escapeMarkdown(evaluation.policy.path)} at ${evaluation.policy.sha.slice(0, 7)} (entry ${escapeMarkdown(evaluation.policy.entry)})`
   ].filter(Boolean)
+  const pull = evaluation.pullRequest
   const parts = [
     `### ${icon} ${escapeMarkdown(name)}: ${evaluation.decision}`,
     '',
-    stagingSentence(evaluation),
+    stagingSentence(evaluation) +
+      (pull
+        ? ` Promotion pull request ${link(`#${pull.number}`, pull.url)} ${pull.created ? 'opened' : 'updated'}` +
+          (pull.superseded.length > 0
+            ? `; it supersedes ${pull.superseded.map(n => `#${n}`).join(', ')}.`
+            : '.')
+        : ''),
     '',
     lineage.join(' · ')
   ]

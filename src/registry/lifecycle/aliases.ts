@@ -14,6 +14,10 @@ export class AliasesLifecycle implements Lifecycle {
     readonly names: AliasNames = DEFAULT_ALIASES
   ) {}
 
+  get aliasNames(): AliasNames {
+    return this.names
+  }
+
   private isExtraProductionAlias(alias: string): boolean {
     return new RegExp(`^${escapeRegExp(this.names.production)}-\\d+$`).test(alias)
   }
@@ -64,6 +68,26 @@ export class AliasesLifecycle implements Lifecycle {
     let slot = 2
     while (taken.has(`${this.names.production}-${slot}`)) slot++
     await this.client.setAlias(model, `${this.names.production}-${slot}`, version)
+  }
+
+  async setProduction(model: string, versions: string[]): Promise<void> {
+    const registered = await this.client.getRegisteredModel(model)
+    const current = new Map(registered.aliases.map(a => [a.alias, a.version]))
+    const wanted = versions.map((version, i) => [
+      i === 0 ? this.names.production : `${this.names.production}-${i + 1}`,
+      version
+    ])
+    // One alias at a time, primary first: each move is atomic, and no alias is removed before its replacement is set.
+    for (const [alias, version] of wanted) {
+      if (current.get(alias) !== version) await this.client.setAlias(model, alias, version)
+    }
+    const keep = new Set(wanted.map(([alias]) => alias))
+    const stale = registered.aliases.filter(
+      ({ alias, version }) =>
+        (this.isExtraProductionAlias(alias) && !keep.has(alias)) ||
+        (alias === this.names.staging && versions.includes(version))
+    )
+    await Promise.all(stale.map(({ alias }) => this.client.deleteAlias(model, alias)))
   }
 
   async archive(model: string, version: string): Promise<void> {

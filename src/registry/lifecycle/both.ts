@@ -10,7 +10,10 @@ export class BothLifecycle implements Lifecycle {
   private readonly stages: StagesLifecycle
   private readonly aliases: AliasesLifecycle
 
+  readonly aliasNames: AliasNames
+
   constructor(client: MlflowClient, names: AliasNames = DEFAULT_ALIASES) {
+    this.aliasNames = names
     this.stages = new StagesLifecycle(client)
     this.aliases = new AliasesLifecycle(client, names)
   }
@@ -44,6 +47,11 @@ export class BothLifecycle implements Lifecycle {
   async promoteAlongside(model: string, version: string): Promise<void> {
     await this.aliases.promoteAlongside(model, version)
     await this.stages.promoteAlongside(model, version)
+  }
+
+  async setProduction(model: string, versions: string[]): Promise<void> {
+    await this.aliases.setProduction(model, versions)
+    await this.stages.setProduction(model, versions)
   }
 
   async archive(model: string, version: string): Promise<void> {

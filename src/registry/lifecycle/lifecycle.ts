@@ -16,6 +16,8 @@ export const DEFAULT_ALIASES: AliasNames = { staging: 'challenger', production: 
  */
 export interface Lifecycle {
   readonly kind: LifecycleKind
+  /** The alias names in use, when the lifecycle uses aliases. */
+  readonly aliasNames?: AliasNames
   /** Current production versions, primary first. `registered` saves a request when the caller has it. */
   productionVersions(model: string, registered?: RegisteredModel): Promise<string[]>
   stagingVersions(model: string, registered?: RegisteredModel): Promise<string[]>
@@ -26,6 +28,11 @@ export interface Lifecycle {
   promoteAlongside(model: string, version: string): Promise<void>
   /** Takes `version` out of staging and production. */
   archive(model: string, version: string): Promise<void>
+  /**
+   * Makes the production set exactly `versions` (primary first): new versions are added before old ones are
+   * retired, so production is never empty on the way. Already-right state costs no write.
+   */
+  setProduction(model: string, versions: string[]): Promise<void>
 }
 
 export function compareVersions(a: string, b: string): number {

@@ -37,6 +37,21 @@ export class StagesLifecycle implements Lifecycle {
     await this.client.transitionStage(model, version, 'Production', false)
   }
 
+  async setProduction(model: string, versions: string[]): Promise<void> {
+    const production = await this.productionVersions(model)
+    if (versions.length === 1) {
+      if (production.length === 1 && production[0] === versions[0]) return
+      await this.promoteReplacing(model, versions[0])
+      return
+    }
+    for (const version of versions) {
+      if (!production.includes(version)) await this.promoteAlongside(model, version)
+    }
+    for (const version of production) {
+      if (!versions.includes(version)) await this.client.transitionStage(model, version, 'Archived', false)
+    }
+  }
+
   async archive(model: string, version: string): Promise<void> {
     const production = await this.productionVersions(model)
     if (production.length === 1 && production[0] === version) {

@@ -1,0 +1,394 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { GitHubStandIn } from '../../tools/github-stand-in/index.js'
+import { promotionBranch } from '../../src/gate/names.js'
+import { createLifecycle, type LifecycleKind } from '../../src/registry/lifecycle/index.js'
+import { workspaceWith } from '../harness/commands.js'
+import { runBundle, type BundleRun } from '../harness/runner.js'
+import { clientFor, createModelFrom, testServers, uniqueName, type TestServer } from '../harness/servers.js'
+
+const POLICY = '.github/model-promotion.yml'
+
+interface Scenario {
+  repo: string
+  model: string
+  versions: string[]
+  policy: string
+  workspace: string
+}
+
+/**
+ * The pull-request gate end to end: the committed bundle run as a runner runs it, against a real MLflow server and
+ * the GitHub stand-in, with people acting through the stand-in's API.
+ */
+function gateSuite(server: TestServer) {
+  const client = clientFor(server.url)
+  const { iris } = server.seed.models
+  const weaker: [string, string] = [iris.name, iris.champion.version]
+  const stronger: [string, string] = [iris.name, iris.challenger.version]
+  let github: GitHubStandIn
+  let bot: { token: string }
+
+  beforeAll(async () => {
+    github = await GitHubStandIn.start()
+    bot = github.addUser('github-actions[bot]', { type: 'Bot' })
+    for (const login of ['alice', 'bob', 'carol', 'dave', 'mallory', 'outsider']) github.addUser(login)
+    github.addTeam('acme', 'ml-leads', ['bob', 'carol'])
+  })
+  afterAll(async () => {
+    await github.stop()
+    await client.http.close()
+  })
+  afterEach(() => github.assertNoViolations())
+
+  function policyText(
+    model: string,
+    options: { lifecycle?: LifecycleKind; strategy?: string; extra?: string[] } = {}
+  ) {
+    return [
+      'version: 1',
+      `registry: { lifecycle: ${options.lifecycle ?? 'aliases'} }`,
+      'models:',
+      `  ${JSON.stringify(model)}:`,
+      '    staging:',
+      '      rules:',
+      '        - { metric: accuracy, min: 0.95 }',
+      '        - { metric: f1, baseline: champion, max_regression: 0.005 }',
+      '    production:',
+      '      approvals: 2',
+      '      approvers: [alice, dave, "@acme/ml-leads"]',
+      `      strategy: ${options.strategy ?? 'replace'}`,
+      '      reviewers: [alice, "@acme/ml-leads"]',
+      '      labels: [model-promotion]',
+      ...(options.extra ?? [])
+    ].join('\n')
+  }
+
+  /** A repository with the policy committed, and an MLflow model whose first version is in production. */
+  async function scenario(
+    sources: [string, string][],
+    options: { lifecycle?: LifecycleKind; strategy?: string } = {}
+  ): Promise<Scenario> {
+    const model = uniqueName('gate')
+    const repo = `acme/${uniqueName('models')}`
+    const versions = await createModelFrom(client, model, sources)
+    await createLifecycle(client, options.lifecycle ?? 'aliases').promoteReplacing(model, versions[0])
+    const policy = policyText(model, options)
+    github.createRepo(repo, {
+      files: { [POLICY]: policy, 'README.md': '# models\n' },
+      collaborators: {
+        alice: 'write',
+        bob: 'write',
+        carol: 'admin',
+        dave: 'write',
+        'github-actions[bot]': 'write'
+      }
+    })
+    return { repo, model, versions, policy, workspace: workspaceWith({ [POLICY]: policy }) }
+  }
+
+  function env(s: Scenario): NodeJS.ProcessEnv {
+    return {
+      GITHUB_REPOSITORY: s.repo,
+      GITHUB_API_URL: github.url,
+      GITHUB_SERVER_URL: github.htmlUrl,
+      GITHUB_WORKSPACE: s.workspace,
+      GITHUB_RUN_ID: '7'
+    }
+  }
+
+  const inputs = (command: string, extra: Record<string, string> = {}) => ({
+    command,
+    'tracking-uri': server.url,
+    'github-token': bot.token,
+    ...extra
+  })
+
+  async function evaluate(s: Scenario, version: string): Promise<BundleRun> {
+    return runBundle(inputs('evaluate', { model: s.model, version }), { env: env(s) })
+  }
+
+  async function promote(s: Scenario, pull: number, sender = 'carol'): Promise<BundleRun> {
+    return runBundle(inputs('promote'), {
+      env: env(s),
+      event: { name: 'pull_request', payload: github.pullRequestEvent(s.repo, pull, 'closed', sender) }
+    })
+  }
+
+  async function registryState(s: Scenario) {
+    const registered = await client.getRegisteredModel(s.model)
+    const versions = await Promise.all(s.versions.map(v => client.getModelVersion(s.model, v)))
+    return {
+      aliases: registered.aliases,
+      versions: versions.map(v => ({ version: v.version, stage: v.current_stage, tags: v.tags }))
+    }
+  }
+
+  async function promotionTags(s: Scenario, version: string): Promise<Record<string, string>> {
+    const mv = await client.getModelVersion(s.model, version)
+    return Object.fromEntries(mv.tags.filter(t => t.key.startsWith('promotion.')).map(t => [t.key, t.value]))
+  }
+
+  /** A promotion pull request opened by a person (as reviewers would see one opened by the action). */
+  async function openByHand(s: Scenario, version: string, files: Record<string, string> = {}) {
+    return github.openPullRequest('alice', s.repo, {
+      branch: `promotion/by-hand-v${version}`,
+      title: `Promote v${version}`,
+      files: {
+        [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${version}\n`,
+        ...files
+      }
+    })
+  }
+
+  it('evaluate → pull request → two approvals → merge → promote, recorded back to MLflow and GitHub', async () => {
+    const s = await scenario([weaker, stronger])
+    const [v1, v2] = s.versions
+    const evaluated = await evaluate(s, v2)
+    expect(evaluated.status).toBe(0)
+    expect(evaluated.outputs.decision).toBe('passed')
+    const number = Number(evaluated.outputs['pr-number'])
+    expect(evaluated.outputs['pr-url']).toBe(`${github.htmlUrl}/${s.repo}/pull/${number}`)
+
+    const pull = github.pullRequest(s.repo, number) as { title: string; body: string; head: { ref: string } }
+    expect(pull.title).toBe(`Promote ${s.model} v${v2} to production`)
+    expect(pull.head.ref).toBe(promotionBranch(s.model, v2))
+    expect(pull.body).toContain(`### ✅ ${s.model} v${v2}: passed`)
+    expect(pull.body).toContain('| ✅ | f1 vs champion')
+    expect(github.readFile(s.repo, pull.head.ref, `.github/models/${s.model}.yml`)).toContain(
+      `model: ${s.model}\nproduction:\n  - version: ${v2}\n`
+    )
+    expect(github.labels(s.repo, number)).toEqual(['model-promotion'])
+    expect(github.requestedReviewers(s.repo, number)).toEqual({ users: ['alice'], teams: ['ml-leads'] })
+
+    // Re-running evaluate is a no-op that keeps the same pull request.
+    const again = await evaluate(s, v2)
+    expect(again.outputs['pr-number']).toBe(String(number))
+    expect(again.stdout).toContain('already evaluated with this policy')
+    expect(github.pullRequests(s.repo)).toHaveLength(1)
+
+    await github.review('alice', s.repo, number, 'APPROVE')
+    await github.review('bob', s.repo, number, 'APPROVE') // allowed through the @acme/ml-leads team
+    const { sha } = await github.merge('carol', s.repo, number)
+
+    const promoted = await promote(s, number)
+    expect(promoted.stdout).toContain(`${s.model}: production is now v${v2}`)
+    expect(promoted.status).toBe(0)
+    expect(promoted.outputs.decision).toBe('promoted')
+    expect(JSON.parse(promoted.outputs['production-versions'])).toEqual([
+      { version: v2, traffic: 100, alias: 'champion' }
+    ])
+
+    const registered = await client.getRegisteredModel(s.model)
+    expect(registered.aliases).toEqual([{ alias: 'champion', version: v2 }])
+    const tags = await promotionTags(s, v2)
+    expect(tags).toMatchObject({
+      'promotion.pr': `${github.htmlUrl}/${s.repo}/pull/${number}`,
+      'promotion.approved_by': 'alice,bob',
+      'promotion.merged_by': 'carol',
+      'promotion.merge_sha': sha,
+      'promotion.previous_production': v1,
+      'promotion.decision': 'passed'
+    })
+    expect(Date.parse(tags['promotion.promoted_at'])).not.toBeNaN()
+    expect((await promotionTags(s, v1))['promotion.archived_reason']).toBe(
+      `replaced through ${github.htmlUrl}/${s.repo}/pull/${number}`
+    )
+
+    const comments = github.comments(s.repo, number) as { body: string }[]
+    expect(comments).toHaveLength(1)
+    expect(comments[0].body).toContain('<!-- mlflow-promotion-gate:promote -->')
+    expect(comments[0].body).toContain(`### ✅ Promoted ${s.model}`)
+    const [deployment] = github.deployments(s.repo) as {
+      sha: string
+      environment: string
+      statuses: { state: string }[]
+    }[]
+    expect(deployment).toMatchObject({ sha, environment: 'production' })
+    expect(deployment.statuses.map(status => status.state)).toEqual(['success'])
+
+    // A second run of the same promote changes nothing and says so.
+    const before = await registryState(s)
+    const rerun = await promote(s, number)
+    expect(rerun.status).toBe(0)
+    expect(rerun.outputs.decision).toBe('unchanged')
+    expect(await registryState(s)).toEqual(before)
+    expect(github.comments(s.repo, number)).toHaveLength(1)
+    expect(github.deployments(s.repo)).toHaveLength(1)
+  })
+
+  it('a newer passing version supersedes the older open pull request', async () => {
+    const s = await scenario([weaker, stronger, stronger])
+    const [, v2, v3] = s.versions
+    const first = Number((await evaluate(s, v2)).outputs['pr-number'])
+    const second = await evaluate(s, v3)
+    const number = Number(second.outputs['pr-number'])
+    expect(number).not.toBe(first)
+    expect((github.pullRequest(s.repo, first) as { state: string }).state).toBe('closed')
+    expect((github.comments(s.repo, first) as { body: string }[])[0].body).toContain(
+      `Superseded by #${number}`
+    )
+    expect((github.pullRequest(s.repo, number) as { state: string }).state).toBe('open')
+  })
+
+  async function expectRefused(s: Scenario, number: number, message: string, merge = true) {
+    const before = await registryState(s)
+    if (merge) await github.merge('carol', s.repo, number)
+    const result = await promote(s, number)
+    expect(result.status).toBe(1)
+    expect(result.outputs.decision).toBe('refused')
+    expect(result.stdout).toContain(message)
+    expect(await registryState(s)).toEqual(before)
+    const comments = github.comments(s.repo, number) as { body: string }[]
+    expect(comments.at(-1)!.body).toContain('❌ Not promoted')
+  }
+
+  it('refuses when only an author of the pull request approved', async () => {
+    const s = await scenario([weaker, stronger])
+    const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
+    const branch = promotionBranch(s.model, s.versions[1])
+    // alice edits the record on the branch, which makes her an author; her approval then does not count.
+    await github.pushFiles('alice', s.repo, branch, {
+      [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${s.versions[1]}\n    traffic: 100\n`
+    })
+    await github.review('alice', s.repo, number, 'APPROVE')
+    await expectRefused(s, number, 'alice not counted: is an author of the pull request')
+  })
+
+  it('refuses an approval given on an older head commit', async () => {
+    const s = await scenario([weaker, stronger])
+    const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
+    await github.review('bob', s.repo, number, 'APPROVE')
+    await github.pushFiles('dave', s.repo, promotionBranch(s.model, s.versions[1]), {
+      [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${s.versions[1]}\n    traffic: 100\n`
+    })
+    await github.review('alice', s.repo, number, 'APPROVE')
+    await expectRefused(s, number, 'bob not counted: approved an earlier commit')
+  })
+
+  it('refuses a dismissed approval', async () => {
+    const s = await scenario([weaker, stronger])
+    const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
+    const { id } = await github.review('bob', s.repo, number, 'APPROVE')
+    await github.review('alice', s.repo, number, 'APPROVE')
+    await github.dismissReview('carol', s.repo, number, id, 'not yet')
+    await expectRefused(s, number, 'bob not counted: their review was dismissed')
+  })
+
+  it('refuses when changes were requested after approving', async () => {
+    const s = await scenario([weaker, stronger])
+    const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
+    await github.review('bob', s.repo, number, 'APPROVE')
+    await github.review('alice', s.repo, number, 'APPROVE')
+    await github.review('bob', s.repo, number, 'REQUEST_CHANGES', {
+      body: 'latency regressed in shadow traffic'
+    })
+    await expectRefused(s, number, 'changes requested by bob')
+  })
+
+  it('refuses an approver outside the allow-list or without write access', async () => {
+    const s = await scenario([weaker, stronger])
+    const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
+    await github.review('alice', s.repo, number, 'APPROVE')
+    await github.review('mallory', s.repo, number, 'APPROVE')
+    await expectRefused(s, number, 'mallory not counted: is not on the policy’s approver list')
+  })
+
+  it('refuses a pull request that also edits the policy', async () => {
+    const s = await scenario([weaker, stronger])
+    const { number } = await openByHand(s, s.versions[1], {
+      [POLICY]: s.policy.replace('approvals: 2', 'approvals: 0')
+    })
+    await github.review('bob', s.repo, number, 'APPROVE')
+    await github.review('carol', s.repo, number, 'APPROVE')
+    await expectRefused(s, number, 'changes only its record file: changes 2 files')
+  })
+
+  it('refuses a pull request from a fork', async () => {
+    const s = await scenario([weaker, stronger])
+    const { number } = await github.openPullRequest('outsider', s.repo, {
+      branch: 'promote',
+      title: 'Promote',
+      fromFork: true,
+      files: {
+        [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${s.versions[1]}\n`
+      }
+    })
+    await github.review('bob', s.repo, number, 'APPROVE')
+    await github.review('alice', s.repo, number, 'APPROVE')
+    await expectRefused(s, number, 'comes from this repository: head branch lives in outsider/')
+  })
+
+  it('does nothing for a pull request closed without merging', async () => {
+    const s = await scenario([weaker, stronger])
+    const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
+    await github.closePullRequest('alice', s.repo, number)
+    const before = await registryState(s)
+    const result = await promote(s, number, 'alice')
+    expect(result.status).toBe(0)
+    expect(result.outputs.decision).toBe('noop')
+    expect(result.stdout).toContain('closed without merging; nothing to promote')
+    expect(await registryState(s)).toEqual(before)
+  })
+
+  it('verify passes a well-formed promotion pull request and fails one that edits more than its record', async () => {
+    const s = await scenario([weaker, stronger])
+    const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
+    const verify = (pull: number) =>
+      runBundle(inputs('verify'), {
+        env: env(s),
+        event: { name: 'pull_request', payload: github.pullRequestEvent(s.repo, pull, 'opened', 'alice') }
+      })
+    const good = await verify(number)
+    expect(good.status).toBe(0)
+    expect(good.outputs.decision).toBe('verified')
+    expect(good.summary).toContain('✅ Ready for approval')
+    expect(good.summary).toContain(`| ✅ | evidence for v${s.versions[1]} |`)
+
+    const bad = await openByHand(s, s.versions[1], { 'README.md': 'changed\n' })
+    const stale = await verify(bad.number)
+    expect(stale.status).toBe(1)
+    expect(stale.outputs.decision).toBe('stale')
+    expect(stale.stdout).toContain('changes only its record file: changes 2 files')
+  })
+
+  describe.each<LifecycleKind>(['aliases', 'stages'])('A/B in the %s lifecycle', lifecycle => {
+    it('a 90/10 record leaves two production versions with traffic tags; promote also runs on push', async () => {
+      const s = await scenario([weaker, stronger], { lifecycle, strategy: 'ab' })
+      const [v1, v2] = s.versions
+      const number = Number((await evaluate(s, v2)).outputs['pr-number'])
+      const branch = promotionBranch(s.model, v2)
+      expect(github.readFile(s.repo, branch, `.github/models/${s.model}.yml`)).toContain(
+        `production:\n  - version: ${v1}\n    traffic: 90\n  - version: ${v2}\n    traffic: 10\n`
+      )
+      await github.review('alice', s.repo, number, 'APPROVE')
+      await github.review('carol', s.repo, number, 'APPROVE')
+      const before = github.branchSha(s.repo, 'main')!
+      const { sha } = await github.merge('bob', s.repo, number)
+      const result = await runBundle(inputs('promote'), {
+        env: env(s),
+        event: { name: 'push', payload: github.pushEvent(s.repo, 'main', before, sha, 'bob') }
+      })
+      expect(result.status).toBe(0)
+      expect(JSON.parse(result.outputs['production-versions'])).toEqual(
+        lifecycle === 'aliases'
+          ? [
+              { version: v1, traffic: 90, alias: 'champion' },
+              { version: v2, traffic: 10, alias: 'champion-2' }
+            ]
+          : [
+              { version: v1, traffic: 90 },
+              { version: v2, traffic: 10 }
+            ]
+      )
+      const production = await createLifecycle(client, lifecycle).productionVersions(s.model)
+      expect(new Set(production)).toEqual(new Set([v1, v2]))
+      expect((await promotionTags(s, v1))['promotion.traffic']).toBe('90')
+      expect((await promotionTags(s, v2))['promotion.traffic']).toBe('10')
+      expect((await promotionTags(s, v2))['promotion.merged_by']).toBe('bob')
+    })
+  })
+}
+
+describe.each(testServers().slice(0, 1))('the pull-request gate against %s', (_label, server) =>
+  gateSuite(server)
+)

@@ -1,0 +1,182 @@
+import { applyRecord } from '../gate/apply-record.js'
+import { reviewPullRequest } from '../gate/checks.js'
+import { readRunEvent } from '../gate/event.js'
+import { createOctokit, gitHubSettings } from '../gate/github.js'
+import { MARKERS } from '../gate/names.js'
+import { productionEntries } from '../gate/record.js'
+import { PromotionRepository, type PullRequestFacts } from '../gate/repository.js'
+import type { Lifecycle } from '../registry/lifecycle/index.js'
+import { workflowRunUrl } from '../registry/tags.js'
+import { renderPromotion, type ProductionVersionOutput, type PromotionOutcome } from '../report/promotion.js'
+import type { CommandContext, CommandOutcome } from './command.js'
+
+/**
+ * `promote`, on a merged promotion pull request (`pull_request: closed`) or a push to the default branch: every
+ * check of "Verify at merge" before any registry write, then the registry is made to match the record.
+ */
+export async function promoteCommand(context: CommandContext): Promise<CommandOutcome> {
+  const settings = gitHubSettings(context.env, context.inputs.githubToken)
+  const repo = new PromotionRepository(createOctokit(settings), settings)
+  const pull = await locateMergedPullRequest(context, repo)
+  if ('noop' in pull) return finish(context, repo, { ...empty('noop'), reason: pull.noop })
+
+  const review = await reviewPullRequest(repo, context.registry, pull, {
+    policyPath: context.inputs.policy,
+    mode: 'promote',
+    now: context.now()
+  })
+  const model = review.record?.model
+  const base: PromotionOutcome = {
+    ...empty('refused'),
+    model,
+    pullRequest: { number: pull.number, url: pull.url },
+    mergeSha: pull.mergeCommitSha,
+    checks: review.checks,
+    approvedBy: review.approvals?.approvedBy ?? [],
+    mergedBy: pull.mergedBy
+  }
+  if (!review.passed || review.record === undefined || review.lifecycle === undefined) {
+    const failed = review.checks
+      .filter(check => !check.passed)
+      .map(check => `${check.check}: ${check.detail}`)
+    const outcome = { ...base, reason: `Refused; nothing was written to the registry. ${failed.join('. ')}.` }
+    return finish(
+      context,
+      repo,
+      outcome,
+      `Promotion of pull request #${pull.number} refused: ${failed.join('; ')}`
+    )
+  }
+  if (context.inputs.dryRun) {
+    return finish(context, repo, {
+      ...base,
+      decision: 'noop',
+      reason: 'Dry run: every check passed; the registry was not changed.',
+      production: outputs(productionEntries(review.record), review.lifecycle)
+    })
+  }
+
+  const entries = productionEntries(review.record)
+  const applied = await applyRecord(
+    context.registry,
+    review.lifecycle,
+    review.record.model,
+    entries,
+    {
+      pullUrl: pull.url,
+      mergeSha: pull.mergeCommitSha!,
+      mergedBy: pull.mergedBy ?? 'unknown',
+      approvedBy: review.approvals?.approvedBy ?? [],
+      previousVersions: review.previousRecord?.production.map(e => e.version)
+    },
+    context.now()
+  )
+  const production = outputs(entries, review.lifecycle)
+  const outcome: PromotionOutcome = {
+    ...base,
+    decision: applied.changed ? 'promoted' : 'unchanged',
+    production,
+    entered: applied.entered,
+    retired: applied.retired,
+    reason: applied.changed ? undefined : 'The registry already matched this record; nothing was changed.'
+  }
+  context.log.info(
+    applied.changed
+      ? `${review.record.model}: production is now ${entries.map(e => `v${e.version}`).join(', ')} (${applied.writes.length} tag writes)`
+      : `${review.record.model}: already promoted by an earlier run; nothing to do`
+  )
+  await repo.recordDeployment({
+    sha: pull.mergeCommitSha!,
+    environment: 'production',
+    task: 'promote-model',
+    description: `${review.record.model} ${entries.map(e => `v${e.version}`).join(', ')}`,
+    payload: { model: review.record.model, production: entries, pull_request: pull.number },
+    state: 'success',
+    environmentUrl: context.registry.modelVersionUrl(review.record.model, entries[0].version),
+    logUrl: workflowRunUrl(context.env)
+  })
+  return finish(context, repo, outcome)
+}
+
+function empty(decision: PromotionOutcome['decision']): PromotionOutcome {
+  return {
+    command: 'promote',
+    decision,
+    checks: [],
+    production: [],
+    entered: [],
+    retired: [],
+    approvedBy: []
+  }
+}
+
+/** The `production-versions` output: what a serving layer needs to route traffic. */
+function outputs(
+  entries: { version: string; traffic: number }[],
+  lifecycle: Lifecycle
+): ProductionVersionOutput[] {
+  const names = lifecycle.aliasNames
+  return entries.map((entry, i) => ({
+    version: entry.version,
+    traffic: entry.traffic,
+    ...(names ? { alias: i === 0 ? names.production : `${names.production}-${i + 1}` } : {})
+  }))
+}
+
+async function locateMergedPullRequest(
+  context: CommandContext,
+  repo: PromotionRepository
+): Promise<PullRequestFacts | { noop: string }> {
+  const event = readRunEvent(context.env)
+  if (event.name === 'pull_request' || event.name === 'pull_request_target') {
+    if (event.pullRequestNumber === undefined)
+      throw new Error('The pull_request event payload has no pull request number.')
+    const pull = await repo.pullRequest(event.pullRequestNumber)
+    if (!pull.merged) {
+      return {
+        noop: `Pull request #${pull.number} is ${pull.state === 'closed' ? 'closed without merging' : 'not merged yet'}; nothing to promote.`
+      }
+    }
+    return pull
+  }
+  if (event.name === 'push') {
+    if (event.sha === undefined) throw new Error('The push event has no commit sha.')
+    const pulls = await repo.pullRequestsOfCommit(event.sha)
+    const merged = pulls.find(pull => pull.mergeCommitSha === event.sha)
+    if (merged === undefined)
+      return {
+        noop: `Commit ${event.sha.slice(0, 7)} is not the merge of a pull request; nothing to promote.`
+      }
+    return repo.pullRequest(merged.number)
+  }
+  throw new Error(
+    `promote runs on a merged pull request (pull_request: closed) or a push to the default branch, not on ${event.name || 'an unknown event'}.`
+  )
+}
+
+async function finish(
+  context: CommandContext,
+  repo: PromotionRepository,
+  outcome: PromotionOutcome,
+  failure?: string
+): Promise<CommandOutcome> {
+  const versionUrl = (version: string) => context.registry.modelVersionUrl(outcome.model ?? '', version)
+  const report = renderPromotion(outcome, versionUrl)
+  if (outcome.pullRequest && !context.inputs.dryRun && outcome.decision !== 'noop') {
+    await repo.upsertComment(outcome.pullRequest.number, MARKERS.promoteComment, report)
+  }
+  if (outcome.reason) context.log.info(outcome.reason)
+  return {
+    outputs: {
+      decision: outcome.decision,
+      version: outcome.production.map(p => p.version).join(','),
+      report,
+      result: JSON.stringify(outcome),
+      'pr-number': outcome.pullRequest ? String(outcome.pullRequest.number) : '',
+      'pr-url': outcome.pullRequest?.url ?? '',
+      'production-versions': JSON.stringify(outcome.production)
+    },
+    summary: report,
+    failure
+  }
+}

@@ -1,0 +1,127 @@
+import type { ReviewFacts } from './repository.js'
+
+export interface ApprovalPolicy {
+  required: number
+  /** Logins and `@org/team` entries; undefined lets anyone with write access approve. */
+  approvers?: string[]
+  allowAuthorApproval: boolean
+}
+
+/** What the approval count needs to know about people, looked up through the API for the approvers only. */
+export interface PeopleFacts {
+  /** The pull request's author and the people who committed to it. */
+  authors: string[]
+  /** Users on the allow-list through a team (login → true), for approvers not listed by login. */
+  inAllowedTeam: Set<string>
+  /** Approvers with write or admin access to the repository. */
+  writers: Set<string>
+}
+
+export interface ApprovalCount {
+  approvedBy: string[]
+  required: number
+  /** Reviews that did not count, and why: shown to people so they know what to fix. */
+  notCounted: { login: string; why: string }[]
+  /** People whose latest review requests changes. */
+  changesRequestedBy: string[]
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
+
+/** The latest deciding review (approve, request changes, dismissed) of each person, in review order. */
+export function latestDecidingReviews(reviews: ReviewFacts[]): ReviewFacts[] {
+  const latest = new Map<string, ReviewFacts>()
+  for (const review of reviews) {
+    if (review.login === undefined) continue
+    if (!['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED'].includes(review.state)) continue
+    latest.set(review.login.toLowerCase(), review)
+  }
+  return [...latest.values()]
+}
+
+/** The approving reviewers whose eligibility depends on lookups (allow-list teams, write access). */
+export function approversToLookUp(reviews: ReviewFacts[], headSha: string): string[] {
+  return latestDecidingReviews(reviews)
+    .filter(review => review.state === 'APPROVED' && !review.isBot && review.commitId === headSha)
+    .map(review => review.login!)
+}
+
+export function isListedApprover(login: string, approvers: string[] | undefined): boolean {
+  return (
+    approvers === undefined ||
+    approvers.some(entry => !entry.includes('/') && same(entry.replace(/^@/, ''), login))
+  )
+}
+
+export function allowedTeams(approvers: string[] | undefined): { org: string; team: string }[] {
+  return (approvers ?? [])
+    .filter(entry => entry.includes('/'))
+    .map(entry => {
+      const [org, team] = entry.replace(/^@/, '').split('/')
+      return { org, team }
+    })
+}
+
+/**
+ * Counts approvals as DESIGN.md's "Verify at merge" rule says: the latest review per person, `APPROVED` on the
+ * final head commit, by an allowed person with write access, not an author, not a bot; and no outstanding request
+ * for changes.
+ */
+export function countApprovals(
+  reviews: ReviewFacts[],
+  headSha: string,
+  policy: ApprovalPolicy,
+  people: PeopleFacts
+): ApprovalCount {
+  const result: ApprovalCount = {
+    approvedBy: [],
+    required: policy.required,
+    notCounted: [],
+    changesRequestedBy: []
+  }
+  for (const review of latestDecidingReviews(reviews)) {
+    const login = review.login!
+    const skip = (why: string) => result.notCounted.push({ login, why })
+    if (review.isBot) {
+      if (review.state === 'APPROVED') skip('is a bot')
+      continue
+    }
+    if (review.state === 'CHANGES_REQUESTED') {
+      result.changesRequestedBy.push(login)
+      continue
+    }
+    if (review.state === 'DISMISSED') {
+      skip('their review was dismissed')
+      continue
+    }
+    if (review.commitId !== headSha) {
+      skip(
+        `approved an earlier commit (${(review.commitId ?? 'unknown').slice(0, 7)}), not the final ${headSha.slice(0, 7)}`
+      )
+    } else if (!policy.allowAuthorApproval && people.authors.some(author => same(author, login))) {
+      skip('is an author of the pull request')
+    } else if (!isListedApprover(login, policy.approvers) && !people.inAllowedTeam.has(login.toLowerCase())) {
+      skip('is not on the policy’s approver list')
+    } else if (!people.writers.has(login.toLowerCase())) {
+      skip('has no write access to the repository')
+    } else {
+      result.approvedBy.push(login)
+    }
+  }
+  return result
+}
+
+export function approvalsSatisfied(count: ApprovalCount): boolean {
+  return count.approvedBy.length >= count.required && count.changesRequestedBy.length === 0
+}
+
+export function describeApprovals(count: ApprovalCount): string {
+  const parts = [
+    `${count.approvedBy.length} of ${count.required} required approval${count.required === 1 ? '' : 's'}` +
+      (count.approvedBy.length > 0 ? ` (${count.approvedBy.join(', ')})` : '')
+  ]
+  if (count.changesRequestedBy.length > 0)
+    parts.push(`changes requested by ${count.changesRequestedBy.join(', ')}`)
+  for (const { login, why } of count.notCounted) parts.push(`${login} not counted: ${why}`)
+  return parts.join('; ')
+}

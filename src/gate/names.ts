@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto'
+
+/** A Git-ref-safe form of a model name; names that had to change get a short hash so two models never collide. */
+export function modelSlug(model: string): string {
+  const slug = model
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .replace(/\.lock$/i, '-lock')
+  if (slug === model && slug !== '') return slug
+  const hash = createHash('sha1').update(model).digest('hex').slice(0, 8)
+  return slug === '' ? hash : `${slug}-${hash}`
+}
+
+export const BRANCH_PREFIX = 'promotion/'
+
+export function promotionBranch(model: string, version: string): string {
+  return `${BRANCH_PREFIX}${modelSlug(model)}/v${version}`
+}
+
+/** The version a promotion branch of this model is for, or undefined when the branch is not one. */
+export function versionOfBranch(model: string, branch: string): string | undefined {
+  const prefix = `${BRANCH_PREFIX}${modelSlug(model)}/v`
+  if (!branch.startsWith(prefix)) return undefined
+  const version = branch.slice(prefix.length)
+  return /^\d+$/.test(version) ? version : undefined
+}
+
+/** Hidden markers that let later runs find what earlier runs wrote. */
+export const MARKERS = {
+  pullRequest: '<!-- mlflow-promotion-gate:promotion-pr -->',
+  promoteComment: '<!-- mlflow-promotion-gate:promote -->',
+  supersededComment: '<!-- mlflow-promotion-gate:superseded -->'
+}

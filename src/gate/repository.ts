@@ -1,0 +1,343 @@
+import { isGitHubStatus, type GitHubSettings, type Octokit } from './github.js'
+
+export interface FileAtRef {
+  content: string
+  /** The blob sha GitHub needs to update the file. */
+  sha: string
+}
+
+export interface PullRequestFacts {
+  number: number
+  url: string
+  title: string
+  body: string
+  state: string
+  merged: boolean
+  mergedAt?: string
+  mergedBy?: string
+  mergeCommitSha?: string
+  author: string
+  authorIsBot: boolean
+  headRef: string
+  headSha: string
+  /** owner/name of the head branch's repository; undefined when that repository was deleted. */
+  headRepo?: string
+  baseRef: string
+  baseSha: string
+  baseRepo: string
+}
+
+export interface ReviewFacts {
+  id: number
+  login?: string
+  isBot: boolean
+  state: string
+  commitId?: string
+  submittedAt?: string
+}
+
+const BOT = (login: string | undefined, type: string | undefined) =>
+  type === 'Bot' || /\[bot\]$/.test(login ?? '')
+
+/** The GitHub operations of the gate on one repository, with answers reduced to the facts it decides on. */
+export class PromotionRepository {
+  readonly owner: string
+  readonly repo: string
+
+  constructor(
+    readonly octokit: Octokit,
+    readonly settings: GitHubSettings
+  ) {
+    this.owner = settings.owner
+    this.repo = settings.repo
+  }
+
+  private get base() {
+    return { owner: this.owner, repo: this.repo }
+  }
+
+  get fullName(): string {
+    return `${this.owner}/${this.repo}`
+  }
+
+  async defaultBranch(): Promise<string> {
+    return (await this.octokit.rest.repos.get(this.base)).data.default_branch
+  }
+
+  async branchSha(branch: string): Promise<string | undefined> {
+    try {
+      return (await this.octokit.rest.git.getRef({ ...this.base, ref: `heads/${branch}` })).data.object.sha
+    } catch (error) {
+      if (isGitHubStatus(error, 404)) return undefined
+      throw error
+    }
+  }
+
+  async createBranch(branch: string, sha: string): Promise<void> {
+    await this.octokit.rest.git.createRef({ ...this.base, ref: `refs/heads/${branch}`, sha })
+  }
+
+  async resetBranch(branch: string, sha: string): Promise<void> {
+    await this.octokit.rest.git.updateRef({ ...this.base, ref: `heads/${branch}`, sha, force: true })
+  }
+
+  /** A file's text at a branch or commit; undefined when it does not exist there. */
+  async readFile(path: string, ref: string): Promise<FileAtRef | undefined> {
+    try {
+      const { data } = await this.octokit.rest.repos.getContent({ ...this.base, path, ref })
+      if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) {
+        throw new Error(`${path} at ${ref} is not a file`)
+      }
+      return { content: Buffer.from(data.content, 'base64').toString('utf8'), sha: data.sha }
+    } catch (error) {
+      if (isGitHubStatus(error, 404)) return undefined
+      throw error
+    }
+  }
+
+  /** Commits a file on a branch; returns the new commit's sha. */
+  async writeFile(
+    path: string,
+    branch: string,
+    content: string,
+    message: string,
+    sha?: string
+  ): Promise<string> {
+    const { data } = await this.octokit.rest.repos.createOrUpdateFileContents({
+      ...this.base,
+      path,
+      branch,
+      message,
+      content: Buffer.from(content, 'utf8').toString('base64'),
+      sha
+    })
+    return data.commit.sha!
+  }
+
+  async openPullRequests(): Promise<PullRequestFacts[]> {
+    const pulls = await this.octokit.paginate(this.octokit.rest.pulls.list, {
+      ...this.base,
+      state: 'open',
+      per_page: 100
+    })
+    return pulls.map(pull => pullFacts(pull))
+  }
+
+  async pullRequest(number: number): Promise<PullRequestFacts> {
+    return pullFacts((await this.octokit.rest.pulls.get({ ...this.base, pull_number: number })).data)
+  }
+
+  async createPullRequest(
+    head: string,
+    base: string,
+    title: string,
+    body: string
+  ): Promise<PullRequestFacts> {
+    return pullFacts((await this.octokit.rest.pulls.create({ ...this.base, head, base, title, body })).data)
+  }
+
+  async updatePullRequest(
+    number: number,
+    changes: { title?: string; body?: string; state?: 'open' | 'closed' }
+  ): Promise<void> {
+    await this.octokit.rest.pulls.update({ ...this.base, pull_number: number, ...changes })
+  }
+
+  async changedFiles(number: number): Promise<{ path: string; status: string; previousPath?: string }[]> {
+    const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, {
+      ...this.base,
+      pull_number: number,
+      per_page: 100
+    })
+    return files.map(file => ({
+      path: file.filename,
+      status: file.status,
+      previousPath: file.previous_filename
+    }))
+  }
+
+  async reviews(number: number): Promise<ReviewFacts[]> {
+    const reviews = await this.octokit.paginate(this.octokit.rest.pulls.listReviews, {
+      ...this.base,
+      pull_number: number,
+      per_page: 100
+    })
+    return reviews.map(review => ({
+      id: review.id,
+      login: review.user?.login,
+      isBot: BOT(review.user?.login, review.user?.type),
+      state: review.state,
+      commitId: review.commit_id ?? undefined,
+      submittedAt: review.submitted_at
+    }))
+  }
+
+  /** Logins of the people who authored or committed the pull request's commits (bots left out). */
+  async commitAuthors(number: number): Promise<string[]> {
+    const commits = await this.octokit.paginate(this.octokit.rest.pulls.listCommits, {
+      ...this.base,
+      pull_number: number,
+      per_page: 100
+    })
+    const logins = commits.flatMap(commit =>
+      [commit.author, commit.committer]
+        .filter(user => user && !BOT(user.login, user.type))
+        .map(user => user!.login)
+    )
+    return [...new Set(logins)]
+  }
+
+  async isTeamMember(org: string, team: string, login: string): Promise<boolean> {
+    try {
+      const { data } = await this.octokit.rest.teams.getMembershipForUserInOrg({
+        org,
+        team_slug: team,
+        username: login
+      })
+      return data.state === 'active'
+    } catch (error) {
+      if (isGitHubStatus(error, 404)) return false
+      throw error
+    }
+  }
+
+  /** `admin`, `write`, `read` or `none` (GitHub maps maintain to write and triage to read). */
+  async permission(login: string): Promise<string> {
+    try {
+      const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({
+        ...this.base,
+        username: login
+      })
+      return data.permission
+    } catch (error) {
+      if (isGitHubStatus(error, 404)) return 'none'
+      throw error
+    }
+  }
+
+  async requestReviewers(number: number, users: string[], teams: string[]): Promise<void> {
+    if (users.length === 0 && teams.length === 0) return
+    await this.octokit.rest.pulls.requestReviewers({
+      ...this.base,
+      pull_number: number,
+      reviewers: users,
+      team_reviewers: teams
+    })
+  }
+
+  async addLabels(number: number, labels: string[]): Promise<void> {
+    if (labels.length === 0) return
+    await this.octokit.rest.issues.addLabels({ ...this.base, issue_number: number, labels })
+  }
+
+  /** Creates the comment holding `marker`, or updates it in place when a previous run left one. */
+  async upsertComment(number: number, marker: string, body: string): Promise<string> {
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
+      ...this.base,
+      issue_number: number,
+      per_page: 100
+    })
+    const existing = comments.find(comment => comment.body?.includes(marker))
+    const text = `${marker}\n${body}`
+    if (existing !== undefined) {
+      if (existing.body !== text) {
+        await this.octokit.rest.issues.updateComment({ ...this.base, comment_id: existing.id, body: text })
+      }
+      return existing.html_url
+    }
+    return (await this.octokit.rest.issues.createComment({ ...this.base, issue_number: number, body: text }))
+      .data.html_url
+  }
+
+  async pullRequestsOfCommit(sha: string): Promise<PullRequestFacts[]> {
+    const pulls = await this.octokit.paginate(this.octokit.rest.repos.listPullRequestsAssociatedWithCommit, {
+      ...this.base,
+      commit_sha: sha,
+      per_page: 100
+    })
+    return pulls.map(pull => pullFacts(pull))
+  }
+
+  /** Records a production deployment of `sha` (reusing the one a previous run created) and its final status. */
+  async recordDeployment(options: {
+    sha: string
+    environment: string
+    task: string
+    description: string
+    payload: Record<string, unknown>
+    state: 'success' | 'failure'
+    environmentUrl?: string
+    logUrl?: string
+  }): Promise<number> {
+    const existing = await this.octokit.rest.repos.listDeployments({
+      ...this.base,
+      sha: options.sha,
+      environment: options.environment,
+      task: options.task,
+      per_page: 100
+    })
+    let id = existing.data.find(d => JSON.stringify(d.payload) === JSON.stringify(options.payload))?.id
+    if (id === undefined) {
+      const created = await this.octokit.rest.repos.createDeployment({
+        ...this.base,
+        ref: options.sha,
+        environment: options.environment,
+        task: options.task,
+        description: options.description,
+        payload: options.payload,
+        auto_merge: false,
+        required_contexts: [],
+        production_environment: options.environment === 'production'
+      })
+      if (!('id' in created.data))
+        throw new Error(`GitHub did not create the deployment: ${created.data.message}`)
+      id = created.data.id
+    }
+    await this.octokit.rest.repos.createDeploymentStatus({
+      ...this.base,
+      deployment_id: id,
+      state: options.state,
+      environment_url: options.environmentUrl,
+      log_url: options.logUrl,
+      description: options.description.slice(0, 140)
+    })
+    return id
+  }
+}
+
+interface PullLike {
+  number: number
+  html_url: string
+  title: string
+  body?: string | null
+  state: string
+  merged?: boolean
+  merged_at?: string | null
+  merged_by?: { login: string } | null
+  merge_commit_sha?: string | null
+  user: { login: string; type: string } | null
+  head: { ref: string; sha: string; repo: { full_name: string } | null }
+  base: { ref: string; sha: string; repo: { full_name: string } }
+}
+
+function pullFacts(pull: PullLike): PullRequestFacts {
+  return {
+    number: pull.number,
+    url: pull.html_url,
+    title: pull.title,
+    body: pull.body ?? '',
+    state: pull.state,
+    merged: pull.merged ?? pull.merged_at != null,
+    mergedAt: pull.merged_at ?? undefined,
+    mergedBy: pull.merged_by?.login,
+    mergeCommitSha: pull.merge_commit_sha ?? undefined,
+    author: pull.user?.login ?? '',
+    authorIsBot: BOT(pull.user?.login, pull.user?.type),
+    headRef: pull.head.ref,
+    headSha: pull.head.sha,
+    headRepo: pull.head.repo?.full_name,
+    baseRef: pull.base.ref,
+    baseSha: pull.base.sha,
+    baseRepo: pull.base.repo.full_name
+  }
+}

@@ -1,0 +1,380 @@
+import { getOctokit } from '@actions/github'
+import { blobSha, diffTrees } from './git.js'
+import type { Json } from './http.js'
+import { Resources } from './resources.js'
+import { StandInServer, type RequestRecord, type Violation } from './server.js'
+import { splitFullName, World, type MergeMethod, type Permission, type Repository } from './state.js'
+import { assertWebhookPayload, WebhookPayloads } from './webhooks.js'
+
+export type Octokit = ReturnType<typeof getOctokit>
+export type ReviewEvent = 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'
+export type PullRequestAction = 'opened' | 'synchronize' | 'closed' | 'reopened'
+
+export interface RepoOptions {
+  files?: Record<string, string>
+  defaultBranch?: string
+  collaborators?: Record<string, Permission>
+}
+
+export interface OpenPullRequestOptions {
+  branch: string
+  /** New file contents; `null` deletes the file. */
+  files: Record<string, string | null>
+  title: string
+  body?: string
+  base?: string
+  /** Push the branch to the author's fork (created on demand) and open the pull request from there. */
+  fromFork?: boolean
+}
+
+const NO_COMMIT = '0000000000000000000000000000000000000000'
+
+/**
+ * A stateful GitHub REST API on loopback for tests. Every request and response is checked against GitHub's
+ * OpenAPI description; departures are collected in `violations`, which `assertNoViolations` turns into a failure.
+ * World building and inspection act on state directly; the acting-as-a-person helpers go through the HTTP API.
+ */
+export class GitHubStandIn {
+  readonly requests: RequestRecord[] = []
+  readonly violations: Violation[] = []
+  readonly htmlUrl = 'http://github.test'
+  private readonly world = new World()
+  private readonly clients = new Map<string, Octokit>()
+  private resources!: Resources
+  private server!: StandInServer
+  private baseUrl = ''
+
+  private constructor() {}
+
+  static async start(): Promise<GitHubStandIn> {
+    const standIn = new GitHubStandIn()
+    standIn.server = new StandInServer(standIn.world, () => standIn.resources, standIn)
+    const port = await standIn.server.listen()
+    standIn.baseUrl = `http://127.0.0.1:${port}`
+    standIn.resources = new Resources(standIn.world, standIn.baseUrl, standIn.htmlUrl)
+    return standIn
+  }
+
+  /** What GITHUB_API_URL is set to. */
+  get url(): string {
+    return this.baseUrl
+  }
+
+  stop(): Promise<void> {
+    return this.server.close()
+  }
+
+  // ---- world building --------------------------------------------------------------------------------
+
+  addUser(
+    login: string,
+    options: { type?: 'User' | 'Bot' } = {}
+  ): { login: string; id: number; token: string } {
+    const { id, token } = this.world.addUser(login, options.type)
+    return { login, id, token }
+  }
+
+  addTeam(org: string, slug: string, members: string[], options: { maintainers?: string[] } = {}): void {
+    this.world.addTeam(org, slug, members, options.maintainers)
+  }
+
+  createRepo(fullName: string, options: RepoOptions = {}): void {
+    this.world.createRepo(fullName, options)
+  }
+
+  // ---- people acting through the HTTP API -----------------------------------------------------------
+
+  as(login: string): Octokit {
+    let client = this.clients.get(login.toLowerCase())
+    if (client === undefined) {
+      const user = this.world.user(login)
+      if (user === undefined) throw new Error(`No user ${login}: call addUser first`)
+      client = getOctokit(user.token, { baseUrl: this.url })
+      this.clients.set(login.toLowerCase(), client)
+    }
+    return client
+  }
+
+  async openPullRequest(
+    login: string,
+    repo: string,
+    options: OpenPullRequestOptions
+  ): Promise<{ number: number; headSha: string }> {
+    const [owner, name] = splitFullName(repo)
+    const octokit = this.as(login)
+    const base = options.base ?? (await octokit.rest.repos.get({ owner, repo: name })).data.default_branch
+    const baseSha = (await octokit.rest.git.getRef({ owner, repo: name, ref: `heads/${base}` })).data.object
+      .sha
+    const target = options.fromFork
+      ? (await octokit.rest.repos.createFork({ owner, repo: name })).data.full_name
+      : repo
+    const [targetOwner, targetName] = splitFullName(target)
+    await octokit.rest.git.createRef({
+      owner: targetOwner,
+      repo: targetName,
+      ref: `refs/heads/${options.branch}`,
+      sha: baseSha
+    })
+    await this.pushFiles(login, target, options.branch, options.files, options.title)
+    const { data } = await octokit.rest.pulls.create({
+      owner,
+      repo: name,
+      head: options.fromFork ? `${targetOwner}:${options.branch}` : options.branch,
+      base,
+      title: options.title,
+      ...(options.body === undefined ? {} : { body: options.body })
+    })
+    return { number: data.number, headSha: data.head.sha }
+  }
+
+  /** Commits each file (one commit per file, as the contents API does) on a branch of `repo`; returns the new tip. */
+  async pushFiles(
+    login: string,
+    repo: string,
+    branch: string,
+    files: Record<string, string | null>,
+    message = 'Update files'
+  ): Promise<string> {
+    const [owner, name] = splitFullName(repo)
+    const octokit = this.as(login)
+    for (const [path, content] of Object.entries(files)) {
+      const current = this.readFile(repo, branch, path)
+      const sha = current === undefined ? undefined : blobSha(current)
+      if (content === null) {
+        if (sha === undefined) continue
+        await octokit.rest.repos.deleteFile({ owner, repo: name, path, branch, message, sha })
+      } else {
+        await octokit.rest.repos.createOrUpdateFileContents({
+          owner,
+          repo: name,
+          path,
+          branch,
+          message,
+          content: Buffer.from(content).toString('base64'),
+          ...(sha === undefined ? {} : { sha })
+        })
+      }
+    }
+    return this.branchSha(repo, branch) as string
+  }
+
+  async review(
+    login: string,
+    repo: string,
+    pull: number,
+    event: ReviewEvent,
+    options: { commitId?: string; body?: string } = {}
+  ): Promise<{ id: number }> {
+    const [owner, name] = splitFullName(repo)
+    const body = options.body ?? (event === 'APPROVE' ? undefined : `${event} by ${login}`)
+    const { data } = await this.as(login).rest.pulls.createReview({
+      owner,
+      repo: name,
+      pull_number: pull,
+      event,
+      ...(body === undefined ? {} : { body }),
+      ...(options.commitId === undefined ? {} : { commit_id: options.commitId })
+    })
+    return { id: data.id }
+  }
+
+  async dismissReview(
+    login: string,
+    repo: string,
+    pull: number,
+    reviewId: number,
+    message: string
+  ): Promise<void> {
+    const [owner, name] = splitFullName(repo)
+    await this.as(login).rest.pulls.dismissReview({
+      owner,
+      repo: name,
+      pull_number: pull,
+      review_id: reviewId,
+      message
+    })
+  }
+
+  async merge(
+    login: string,
+    repo: string,
+    pull: number,
+    method: MergeMethod = 'merge'
+  ): Promise<{ sha: string }> {
+    const [owner, name] = splitFullName(repo)
+    const { data } = await this.as(login).rest.pulls.merge({
+      owner,
+      repo: name,
+      pull_number: pull,
+      merge_method: method
+    })
+    return { sha: data.sha }
+  }
+
+  async closePullRequest(login: string, repo: string, pull: number): Promise<void> {
+    const [owner, name] = splitFullName(repo)
+    await this.as(login).rest.pulls.update({ owner, repo: name, pull_number: pull, state: 'closed' })
+  }
+
+  /**
+   * Like GitHub's "Revert" button: branch `revert-<n>-<head branch>` off the default branch restores every file
+   * the merged pull request changed to its content before the merge, and a pull request proposes it.
+   */
+  async revertPullRequest(
+    login: string,
+    repo: string,
+    pull: number
+  ): Promise<{ number: number; headSha: string }> {
+    const repository = this.world.requireRepository(repo)
+    const original = repository.pulls.get(pull)
+    if (original?.mergeCommitSha == null) throw new Error(`${repo}#${pull} is not merged`)
+    const merge = this.world.commit(original.mergeCommitSha)
+    const before = this.world.commit(merge.parents[0]).tree
+    const files = Object.fromEntries(
+      diffTrees(before, merge.tree).map(change => [change.path, before.get(change.path) ?? null])
+    )
+    return this.openPullRequest(login, repo, {
+      branch: `revert-${pull}-${original.headRef}`,
+      base: repository.defaultBranch,
+      files,
+      title: `Revert "${original.title}"`,
+      body: `Reverts ${repository.fullName}#${pull}`
+    })
+  }
+
+  // ---- inspection ----------------------------------------------------------------------------------
+
+  readFile(repo: string, ref: string, path: string): string | undefined {
+    const repository = this.world.requireRepository(repo)
+    const sha = this.world.resolve(repository, ref)
+    return sha === undefined ? undefined : this.world.commit(sha).tree.get(path)
+  }
+
+  branchSha(repo: string, branch: string): string | undefined {
+    return this.world.requireRepository(repo).branches.get(branch)
+  }
+
+  pullRequest(repo: string, number: number): Json {
+    const repository = this.world.requireRepository(repo)
+    const pull = repository.pulls.get(number)
+    if (pull === undefined) throw new Error(`No pull request ${repo}#${number}`)
+    return this.resources.pullRequest(repository, pull)
+  }
+
+  pullRequests(repo: string): Json[] {
+    const repository = this.world.requireRepository(repo)
+    return [...repository.pulls.values()].map(pull => this.resources.pullRequest(repository, pull))
+  }
+
+  comments(repo: string, issue: number): Json[] {
+    const repository = this.world.requireRepository(repo)
+    return repository.comments
+      .filter(comment => comment.issue === issue)
+      .map(comment => this.resources.comment(repository, comment))
+  }
+
+  labels(repo: string, issue: number): string[] {
+    return [...(this.world.requireRepository(repo).issueLabels.get(issue) ?? [])]
+  }
+
+  requestedReviewers(repo: string, pull: number): { users: string[]; teams: string[] } {
+    const found = this.world.requireRepository(repo).pulls.get(pull)
+    return { users: [...(found?.requestedUsers ?? [])], teams: [...(found?.requestedTeams ?? [])] }
+  }
+
+  /** Deployments newest first, each with its statuses newest first (the order the API lists them in). */
+  deployments(repo: string): (Json & { statuses: Json[] })[] {
+    const repository = this.world.requireRepository(repo)
+    return [...repository.deployments].reverse().map(deployment => ({
+      ...this.resources.deployment(repository, deployment),
+      statuses: [...deployment.statuses]
+        .reverse()
+        .map(status => this.resources.deploymentStatus(repository, deployment, status))
+    }))
+  }
+
+  assertNoViolations(): void {
+    if (this.violations.length === 0) return
+    const listed = this.violations
+      .map(
+        v =>
+          `- ${v.where} ${v.method} ${v.path}${v.status === undefined ? '' : ` (${v.status})`}:\n${v.errors}`
+      )
+      .join('\n')
+    throw new Error(`The GitHub stand-in saw ${this.violations.length} OpenAPI violation(s):\n${listed}`)
+  }
+
+  /** Removes and returns the recorded violations (for tests that provoke one on purpose). */
+  takeViolations(): Violation[] {
+    return this.violations.splice(0, this.violations.length)
+  }
+
+  // ---- webhook payloads ----------------------------------------------------------------------------
+
+  pullRequestEvent(
+    repo: string,
+    number: number,
+    action: PullRequestAction,
+    sender: string,
+    options: { before?: string } = {}
+  ): Json {
+    const repository = this.world.requireRepository(repo)
+    const pull = repository.pulls.get(number)
+    if (pull === undefined) throw new Error(`No pull request ${repo}#${number}`)
+    const payloads = this.webhooks()
+    const payload: Json = { action, number }
+    if (action === 'synchronize') {
+      const after = this.world.headSha(pull)
+      payload.before = options.before ?? this.world.commit(after).parents[0] ?? NO_COMMIT
+      payload.after = after
+    }
+    Object.assign(payload, {
+      pull_request: payloads.pullRequest(repository, pull),
+      repository: payloads.repository(repository),
+      sender: payloads.user(sender)
+    })
+    assertWebhookPayload(`pull_request$${action}`, payload)
+    return payload
+  }
+
+  pushEvent(repo: string, branch: string, before: string, after: string, sender: string): Json {
+    const repository = this.world.requireRepository(repo)
+    const payloads = this.webhooks()
+    const created = before === NO_COMMIT
+    const deleted = after === NO_COMMIT
+    const pushed = deleted ? [] : this.world.git.commitsSince(created ? after : before, after)
+    const forced =
+      !created && !deleted && !this.world.git.history(after).some(commit => commit.sha === before)
+    const payload: Json = {
+      ref: `refs/heads/${branch}`,
+      before,
+      after,
+      created,
+      deleted,
+      forced,
+      base_ref: null,
+      compare: `${this.htmlUrl}/${repository.fullName}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`,
+      commits: pushed.slice(-20).map(commit => payloads.commit(repository, commit)),
+      head_commit: deleted ? null : payloads.commit(repository, this.world.commit(after)),
+      repository: this.pushRepository(payloads, repository),
+      pusher: { name: sender, email: `${sender}@users.noreply.github.test` },
+      sender: payloads.user(sender)
+    }
+    assertWebhookPayload('push$event', payload)
+    return payload
+  }
+
+  /** Push events carry repository timestamps as Unix seconds, unlike every other event. */
+  private pushRepository(payloads: WebhookPayloads, repository: Repository): Json {
+    const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000)
+    return {
+      ...payloads.repository(repository),
+      created_at: seconds(repository.createdAt),
+      pushed_at: seconds(repository.pushedAt)
+    }
+  }
+
+  private webhooks(): WebhookPayloads {
+    return new WebhookPayloads(this.world, this.resources)
+  }
+}

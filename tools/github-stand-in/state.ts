@@ -1,0 +1,410 @@
+import { randomBytes } from 'node:crypto'
+import { applyChanges, CommitStore, diffTrees, type Commit, type FileChange } from './git.js'
+
+export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read'
+export type MergeMethod = 'merge' | 'squash' | 'rebase'
+
+export interface User {
+  login: string
+  id: number
+  type: 'User' | 'Bot'
+  token: string
+}
+
+export interface Organization {
+  login: string
+  id: number
+}
+
+export interface Team {
+  id: number
+  org: string
+  slug: string
+  members: Set<string>
+  maintainers: Set<string>
+}
+
+export interface Label {
+  id: number
+  name: string
+  color: string
+  description: string | null
+}
+
+export interface PullRequest {
+  id: number
+  number: number
+  title: string
+  body: string | null
+  state: 'open' | 'closed'
+  author: string
+  headRepo: string
+  headRef: string
+  baseRef: string
+  /** Head and base as they were when the pull request was last closed; open ones follow their branches. */
+  closedHeadSha?: string
+  closedBaseSha?: string
+  createdAt: string
+  updatedAt: string
+  closedAt: string | null
+  mergedAt: string | null
+  mergedBy: string | null
+  mergeCommitSha: string | null
+  requestedUsers: string[]
+  requestedTeams: string[]
+}
+
+export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED'
+
+export interface Review {
+  id: number
+  pull: number
+  author: string
+  state: ReviewState
+  body: string
+  commitId: string
+  submittedAt: string
+}
+
+export interface IssueComment {
+  id: number
+  issue: number
+  author: string
+  body: string
+  createdAt: string
+  updatedAt: string
+}
+
+export interface DeploymentStatus {
+  id: number
+  state: string
+  description: string
+  environment: string
+  environmentUrl: string
+  logUrl: string
+  creator: string
+  createdAt: string
+}
+
+export interface Deployment {
+  id: number
+  sha: string
+  ref: string
+  task: string
+  environment: string
+  originalEnvironment: string
+  payload: unknown
+  description: string | null
+  productionEnvironment: boolean
+  transientEnvironment: boolean
+  creator: string
+  createdAt: string
+  updatedAt: string
+  statuses: DeploymentStatus[]
+}
+
+export interface Repository {
+  id: number
+  owner: string
+  name: string
+  fullName: string
+  defaultBranch: string
+  createdAt: string
+  pushedAt: string
+  /** The full name of the repository this one was forked from. */
+  parent?: string
+  branches: Map<string, string>
+  collaborators: Map<string, Permission>
+  nextIssueNumber: number
+  pulls: Map<number, PullRequest>
+  reviews: Review[]
+  comments: IssueComment[]
+  labels: Map<string, Label>
+  issueLabels: Map<number, string[]>
+  deployments: Deployment[]
+}
+
+export interface RepositoryOptions {
+  files?: Record<string, string>
+  defaultBranch?: string
+  collaborators?: Record<string, Permission>
+}
+
+/** GitHub's timestamps: ISO 8601 in UTC without milliseconds. */
+export function timestamp(date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+const key = (name: string) => name.toLowerCase()
+
+/** Everything the stand-in knows: accounts, repositories, their Git history and their pull requests. */
+export class World {
+  readonly git = new CommitStore()
+  readonly users = new Map<string, User>()
+  readonly organizations = new Map<string, Organization>()
+  readonly teams = new Map<string, Team>()
+  readonly repositories = new Map<string, Repository>()
+  private lastId = 1000
+
+  newId(): number {
+    this.lastId += 1
+    return this.lastId
+  }
+
+  addUser(login: string, type: 'User' | 'Bot' = 'User'): User {
+    const existing = this.users.get(key(login))
+    if (existing !== undefined) return existing
+    const user = { login, id: this.newId(), type, token: `ghs_${randomBytes(18).toString('hex')}` }
+    this.users.set(key(login), user)
+    return user
+  }
+
+  user(login: string): User | undefined {
+    return this.users.get(key(login))
+  }
+
+  userByToken(token: string): User | undefined {
+    return [...this.users.values()].find(user => user.token === token)
+  }
+
+  /** The account type GitHub reports for a login: a user, a bot or an organization. */
+  accountType(login: string): 'User' | 'Bot' | 'Organization' {
+    if (this.organizations.has(key(login))) return 'Organization'
+    return this.user(login)?.type ?? 'User'
+  }
+
+  accountId(login: string): number {
+    return this.organizations.get(key(login))?.id ?? this.addUser(login).id
+  }
+
+  addOrganization(login: string): Organization {
+    let organization = this.organizations.get(key(login))
+    if (organization === undefined) {
+      organization = { login, id: this.newId() }
+      this.organizations.set(key(login), organization)
+    }
+    return organization
+  }
+
+  addTeam(org: string, slug: string, members: string[], maintainers: string[] = []): Team {
+    this.addOrganization(org)
+    for (const login of [...members, ...maintainers]) this.addUser(login)
+    const team: Team = {
+      id: this.newId(),
+      org,
+      slug,
+      members: new Set(members.map(key)),
+      maintainers: new Set(maintainers.map(key))
+    }
+    this.teams.set(`${key(org)}/${key(slug)}`, team)
+    return team
+  }
+
+  team(org: string, slug: string): Team | undefined {
+    return this.teams.get(`${key(org)}/${key(slug)}`)
+  }
+
+  createRepo(fullName: string, options: RepositoryOptions = {}): Repository {
+    const [owner, name] = splitFullName(fullName)
+    if (this.repositories.has(key(fullName))) throw new Error(`Repository ${fullName} already exists`)
+    if (!this.organizations.has(key(owner))) this.addUser(owner)
+    const defaultBranch = options.defaultBranch ?? 'main'
+    const initial = this.git.create({
+      parents: [],
+      tree: new Map(Object.entries(options.files ?? {})),
+      message: 'Initial commit',
+      author: owner,
+      date: timestamp()
+    })
+    const repository = this.newRepository(owner, name, defaultBranch)
+    repository.branches.set(defaultBranch, initial.sha)
+    for (const [login, permission] of Object.entries(options.collaborators ?? {})) {
+      this.addUser(login)
+      repository.collaborators.set(key(login), permission)
+    }
+    return repository
+  }
+
+  /** Forks `source` into `owner`'s account, or returns the fork that already exists, as GitHub does. */
+  fork(source: Repository, owner: string): Repository {
+    const existing = this.repository(`${owner}/${source.name}`)
+    if (existing !== undefined && existing.parent === source.fullName) return existing
+    const fork = this.newRepository(owner, source.name, source.defaultBranch)
+    fork.parent = source.fullName
+    for (const [branch, sha] of source.branches) fork.branches.set(branch, sha)
+    return fork
+  }
+
+  repository(fullName: string): Repository | undefined {
+    return this.repositories.get(key(fullName))
+  }
+
+  requireRepository(fullName: string): Repository {
+    const repository = this.repository(fullName)
+    if (repository === undefined) throw new Error(`No repository ${fullName}`)
+    return repository
+  }
+
+  /** The highest repository role of a login; everyone may read, since every repository is public. */
+  permission(repository: Repository, login: string): Permission {
+    if (key(login) === key(repository.owner)) return 'admin'
+    return repository.collaborators.get(key(login)) ?? 'read'
+  }
+
+  canWrite(repository: Repository, login: string): boolean {
+    return ['admin', 'maintain', 'write'].includes(this.permission(repository, login))
+  }
+
+  /** A branch name (`main`, `heads/main`, `refs/heads/main`) or a commit sha, as a commit sha. */
+  resolve(repository: Repository, ref: string): string | undefined {
+    const branch = ref.replace(/^refs\//, '').replace(/^heads\//, '')
+    const tip = repository.branches.get(branch)
+    if (tip !== undefined) return tip
+    return this.git.get(ref) === undefined ? undefined : ref
+  }
+
+  commit(sha: string): Commit {
+    const commit = this.git.get(sha)
+    if (commit === undefined) throw new Error(`No commit ${sha}`)
+    return commit
+  }
+
+  /** Commits file changes (`undefined` deletes) on top of a branch and moves the branch to the new commit. */
+  commitFiles(
+    repository: Repository,
+    branch: string,
+    files: Iterable<[string, string | undefined]>,
+    message: string,
+    author: string
+  ): Commit {
+    const tip = repository.branches.get(branch)
+    if (tip === undefined) throw new Error(`No branch ${branch} in ${repository.fullName}`)
+    const commit = this.git.create({
+      parents: [tip],
+      tree: applyChanges(this.commit(tip).tree, files),
+      message,
+      author,
+      date: timestamp()
+    })
+    repository.branches.set(branch, commit.sha)
+    repository.pushedAt = commit.date
+    return commit
+  }
+
+  headRepository(pull: PullRequest): Repository {
+    return this.requireRepository(pull.headRepo)
+  }
+
+  headSha(pull: PullRequest): string {
+    if (pull.state === 'closed' && pull.closedHeadSha !== undefined) return pull.closedHeadSha
+    return this.headRepository(pull).branches.get(pull.headRef) ?? (pull.closedHeadSha as string)
+  }
+
+  baseSha(repository: Repository, pull: PullRequest): string {
+    if (pull.state === 'closed' && pull.closedBaseSha !== undefined) return pull.closedBaseSha
+    return repository.branches.get(pull.baseRef) ?? (pull.closedBaseSha as string)
+  }
+
+  mergeBase(repository: Repository, pull: PullRequest): Commit {
+    const base = this.baseSha(repository, pull)
+    return this.git.mergeBase(base, this.headSha(pull)) ?? this.commit(base)
+  }
+
+  /** What the pull request changes: the head compared with its merge base, as GitHub's "Files changed". */
+  changes(repository: Repository, pull: PullRequest): FileChange[] {
+    if (pull.mergedAt !== null && pull.mergeCommitSha !== null) {
+      const merge = this.commit(pull.mergeCommitSha)
+      return diffTrees(this.commit(merge.parents[0]).tree, merge.tree)
+    }
+    return diffTrees(this.mergeBase(repository, pull).tree, this.commit(this.headSha(pull)).tree)
+  }
+
+  /** Paths changed differently on both sides since the merge base. */
+  conflicts(repository: Repository, pull: PullRequest): string[] {
+    const mergeBase = this.mergeBase(repository, pull)
+    const baseTree = this.commit(this.baseSha(repository, pull)).tree
+    const headTree = this.commit(this.headSha(pull)).tree
+    const changedOnBase = new Set(diffTrees(mergeBase.tree, baseTree).map(change => change.path))
+    return diffTrees(mergeBase.tree, headTree)
+      .filter(change => changedOnBase.has(change.path) && baseTree.get(change.path) !== change.after)
+      .map(change => change.path)
+  }
+
+  close(repository: Repository, pull: PullRequest): void {
+    pull.closedHeadSha = this.headSha(pull)
+    pull.closedBaseSha = this.baseSha(repository, pull)
+    pull.state = 'closed'
+    pull.closedAt = timestamp()
+    pull.updatedAt = pull.closedAt
+  }
+
+  reopen(pull: PullRequest): void {
+    pull.state = 'open'
+    pull.closedAt = null
+    pull.updatedAt = timestamp()
+  }
+
+  /**
+   * Merges like GitHub's button: the base tip's tree with the head's changes since the merge base applied,
+   * committed on the base branch with two parents for `merge` and one for `squash` and `rebase`.
+   */
+  merge(
+    repository: Repository,
+    pull: PullRequest,
+    method: MergeMethod,
+    login: string,
+    message: string
+  ): Commit {
+    const baseTip = this.baseSha(repository, pull)
+    const headSha = this.headSha(pull)
+    const changes = diffTrees(this.mergeBase(repository, pull).tree, this.commit(headSha).tree)
+    const commit = this.git.create({
+      parents: method === 'merge' ? [baseTip, headSha] : [baseTip],
+      tree: applyChanges(
+        this.commit(baseTip).tree,
+        changes.map(change => [change.path, change.after])
+      ),
+      message,
+      author: method === 'merge' ? login : pull.author,
+      date: timestamp()
+    })
+    repository.branches.set(pull.baseRef, commit.sha)
+    repository.pushedAt = commit.date
+    this.close(repository, pull)
+    pull.closedBaseSha = baseTip
+    pull.mergedAt = pull.closedAt
+    pull.mergedBy = login
+    pull.mergeCommitSha = commit.sha
+    return commit
+  }
+
+  private newRepository(owner: string, name: string, defaultBranch: string): Repository {
+    const now = timestamp()
+    const repository: Repository = {
+      id: this.newId(),
+      owner,
+      name,
+      fullName: `${owner}/${name}`,
+      defaultBranch,
+      createdAt: now,
+      pushedAt: now,
+      branches: new Map(),
+      collaborators: new Map(),
+      nextIssueNumber: 1,
+      pulls: new Map(),
+      reviews: [],
+      comments: [],
+      labels: new Map(),
+      issueLabels: new Map(),
+      deployments: []
+    }
+    this.repositories.set(key(repository.fullName), repository)
+    return repository
+  }
+}
+
+export function splitFullName(fullName: string): [string, string] {
+  const [owner, name, ...rest] = fullName.split('/')
+  if (!owner || !name || rest.length > 0) throw new Error(`Expected owner/name, got ${fullName}`)
+  return [owner, name]
+}
