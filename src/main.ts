@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import type { CommandHandler, CommandOutcome } from './commands/command.js'
 import { evaluateCommand } from './commands/evaluate.js'
 import { promoteCommand } from './commands/promote.js'
+import { rollbackCommand } from './commands/rollback.js'
 import { verifyCommand } from './commands/verify.js'
 import { createRegistry, maskSecrets } from './context.js'
 import { readInputs, type CommandName } from './inputs.js'
@@ -11,7 +12,8 @@ import { FileProblemsError } from './yaml-file.js'
 const COMMAND_HANDLERS: Partial<Record<CommandName, CommandHandler>> = {
   evaluate: evaluateCommand,
   verify: verifyCommand,
-  promote: promoteCommand
+  promote: promoteCommand,
+  rollback: rollbackCommand
 }
 
 /** The action's entry point: the one place that turns an error into a failed step. */

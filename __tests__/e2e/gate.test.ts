@@ -1,132 +1,36 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { GitHubStandIn } from '../../tools/github-stand-in/index.js'
+import type { GitHubStandIn } from '../../tools/github-stand-in/index.js'
 import { promotionBranch } from '../../src/gate/names.js'
 import { createLifecycle, type LifecycleKind } from '../../src/registry/lifecycle/index.js'
-import { workspaceWith } from '../harness/commands.js'
-import { runBundle, type BundleRun } from '../harness/runner.js'
-import { clientFor, createModelFrom, testServers, uniqueName, type TestServer } from '../harness/servers.js'
-
-const POLICY = '.github/model-promotion.yml'
-
-interface Scenario {
-  repo: string
-  model: string
-  versions: string[]
-  policy: string
-  workspace: string
-}
+import { GateWorld, POLICY, type Scenario, type ScenarioOptions } from '../harness/gate-world.js'
+import { runBundle } from '../harness/runner.js'
+import { testServers, type TestServer } from '../harness/servers.js'
 
 /**
  * The pull-request gate end to end: the committed bundle run as a runner runs it, against a real MLflow server and
  * the GitHub stand-in, with people acting through the stand-in's API.
  */
 function gateSuite(server: TestServer) {
-  const client = clientFor(server.url)
-  const { iris } = server.seed.models
-  const weaker: [string, string] = [iris.name, iris.champion.version]
-  const stronger: [string, string] = [iris.name, iris.challenger.version]
+  const world = new GateWorld(server)
+  const client = world.client
+  const { weaker, stronger } = world.seeded
   let github: GitHubStandIn
-  let bot: { token: string }
 
   beforeAll(async () => {
-    github = await GitHubStandIn.start()
-    bot = github.addUser('github-actions[bot]', { type: 'Bot' })
-    for (const login of ['alice', 'bob', 'carol', 'dave', 'mallory', 'outsider']) github.addUser(login)
-    github.addTeam('acme', 'ml-leads', ['bob', 'carol'])
+    await world.start()
+    github = world.github
   })
-  afterAll(async () => {
-    await github.stop()
-    await client.http.close()
-  })
+  afterAll(() => world.stop())
   afterEach(() => github.assertNoViolations())
 
-  function policyText(
-    model: string,
-    options: { lifecycle?: LifecycleKind; strategy?: string; extra?: string[] } = {}
-  ) {
-    return [
-      'version: 1',
-      `registry: { lifecycle: ${options.lifecycle ?? 'aliases'} }`,
-      'models:',
-      `  ${JSON.stringify(model)}:`,
-      '    staging:',
-      '      rules:',
-      '        - { metric: accuracy, min: 0.95 }',
-      '        - { metric: f1, baseline: champion, max_regression: 0.005 }',
-      '    production:',
-      '      approvals: 2',
-      '      approvers: [alice, dave, "@acme/ml-leads"]',
-      `      strategy: ${options.strategy ?? 'replace'}`,
-      '      reviewers: [alice, "@acme/ml-leads"]',
-      '      labels: [model-promotion]',
-      ...(options.extra ?? [])
-    ].join('\n')
-  }
-
-  /** A repository with the policy committed, and an MLflow model whose first version is in production. */
-  async function scenario(
-    sources: [string, string][],
-    options: { lifecycle?: LifecycleKind; strategy?: string } = {}
-  ): Promise<Scenario> {
-    const model = uniqueName('gate')
-    const repo = `acme/${uniqueName('models')}`
-    const versions = await createModelFrom(client, model, sources)
-    await createLifecycle(client, options.lifecycle ?? 'aliases').promoteReplacing(model, versions[0])
-    const policy = policyText(model, options)
-    github.createRepo(repo, {
-      files: { [POLICY]: policy, 'README.md': '# models\n' },
-      collaborators: {
-        alice: 'write',
-        bob: 'write',
-        carol: 'admin',
-        dave: 'write',
-        'github-actions[bot]': 'write'
-      }
-    })
-    return { repo, model, versions, policy, workspace: workspaceWith({ [POLICY]: policy }) }
-  }
-
-  function env(s: Scenario): NodeJS.ProcessEnv {
-    return {
-      GITHUB_REPOSITORY: s.repo,
-      GITHUB_API_URL: github.url,
-      GITHUB_SERVER_URL: github.htmlUrl,
-      GITHUB_WORKSPACE: s.workspace,
-      GITHUB_RUN_ID: '7'
-    }
-  }
-
-  const inputs = (command: string, extra: Record<string, string> = {}) => ({
-    command,
-    'tracking-uri': server.url,
-    'github-token': bot.token,
-    ...extra
-  })
-
-  async function evaluate(s: Scenario, version: string): Promise<BundleRun> {
-    return runBundle(inputs('evaluate', { model: s.model, version }), { env: env(s) })
-  }
-
-  async function promote(s: Scenario, pull: number, sender = 'carol'): Promise<BundleRun> {
-    return runBundle(inputs('promote'), {
-      env: env(s),
-      event: { name: 'pull_request', payload: github.pullRequestEvent(s.repo, pull, 'closed', sender) }
-    })
-  }
-
-  async function registryState(s: Scenario) {
-    const registered = await client.getRegisteredModel(s.model)
-    const versions = await Promise.all(s.versions.map(v => client.getModelVersion(s.model, v)))
-    return {
-      aliases: registered.aliases,
-      versions: versions.map(v => ({ version: v.version, stage: v.current_stage, tags: v.tags }))
-    }
-  }
-
-  async function promotionTags(s: Scenario, version: string): Promise<Record<string, string>> {
-    const mv = await client.getModelVersion(s.model, version)
-    return Object.fromEntries(mv.tags.filter(t => t.key.startsWith('promotion.')).map(t => [t.key, t.value]))
-  }
+  const scenario = (sources: [string, string][], options: ScenarioOptions = {}) =>
+    world.scenario(sources, { champion: 0, ...options })
+  const env = (s: Scenario) => world.env(s)
+  const inputs = (command: string, extra: Record<string, string> = {}) => world.inputs(command, extra)
+  const evaluate = (s: Scenario, version: string) => world.evaluate(s, version)
+  const promote = (s: Scenario, pull: number, sender = 'carol') => world.promote(s, pull, sender)
+  const registryState = (s: Scenario) => world.registryState(s)
+  const promotionTags = (s: Scenario, version: string) => world.promotionTags(s, version)
 
   /** A promotion pull request opened by a person (as reviewers would see one opened by the action). */
   async function openByHand(s: Scenario, version: string, files: Record<string, string> = {}) {
@@ -214,6 +118,7 @@ function gateSuite(server: TestServer) {
     expect(await registryState(s)).toEqual(before)
     expect(github.comments(s.repo, number)).toHaveLength(1)
     expect(github.deployments(s.repo)).toHaveLength(1)
+    expect(github.deployments(s.repo)[0].statuses).toHaveLength(1)
   })
 
   it('a newer passing version supersedes the older open pull request', async () => {

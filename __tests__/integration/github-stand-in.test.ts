@@ -641,3 +641,310 @@ describe('webhook payloads', () => {
     expect(() => standIn.pullRequestEvent(REPO, 1, 'opened', 'alice')).toThrow(/pull_request\$opened/)
   })
 })
+
+describe('workflow runs', () => {
+  const TRACKER = 'acme/runs'
+  const [RUNS_OWNER, RUNS_NAME] = TRACKER.split('/')
+
+  beforeAll(() => {
+    standIn.createRepo(TRACKER, { files: { 'README.md': '# Runs\n' }, collaborators: { alice: 'write' } })
+  })
+
+  it('gets a run with its actors, head and repository, defaulting to the default branch tip', async () => {
+    const { id } = standIn.addWorkflowRun(TRACKER, { event: 'push', actor: 'alice' })
+    const { data } = await standIn
+      .as('bob')
+      .rest.actions.getWorkflowRun({ owner: RUNS_OWNER, repo: RUNS_NAME, run_id: id })
+    const main = standIn.branchSha(TRACKER, 'main')
+    expect(data).toMatchObject({
+      id,
+      event: 'push',
+      status: 'in_progress',
+      conclusion: null,
+      head_branch: 'main',
+      head_sha: main,
+      run_attempt: 1,
+      previous_attempt_url: null,
+      html_url: `${standIn.htmlUrl}/${TRACKER}/actions/runs/${id}`,
+      actor: { login: 'alice', type: 'User' },
+      triggering_actor: { login: 'alice' },
+      head_commit: { id: main, message: 'Initial commit' },
+      repository: { full_name: TRACKER },
+      head_repository: { full_name: TRACKER },
+      pull_requests: []
+    })
+  })
+
+  it('keeps the given id, attempt and triggering actor and lists matching open pull requests', async () => {
+    const opened = await standIn.openPullRequest('alice', TRACKER, {
+      branch: 'feature',
+      files: { 'feature.txt': 'on\n' },
+      title: 'Feature'
+    })
+    const { id } = standIn.addWorkflowRun(TRACKER, {
+      id: 4242,
+      event: 'pull_request',
+      actor: 'alice',
+      triggeringActor: 'promotion-bot',
+      headBranch: 'feature',
+      runAttempt: 2
+    })
+    expect(id).toBe(4242)
+    const octokit = standIn.as('alice')
+    const { data } = await octokit.rest.actions.getWorkflowRun({
+      owner: RUNS_OWNER,
+      repo: RUNS_NAME,
+      run_id: id
+    })
+    expect(data).toMatchObject({
+      id: 4242,
+      event: 'pull_request',
+      head_branch: 'feature',
+      head_sha: opened.headSha,
+      run_attempt: 2,
+      actor: { login: 'alice' },
+      triggering_actor: { login: 'promotion-bot', type: 'Bot' }
+    })
+    expect(data.previous_attempt_url).toMatch(/\/actions\/runs\/4242\/attempts\/1$/)
+    expect(data.pull_requests?.map(pull => [pull.number, pull.head.sha])).toEqual([
+      [opened.number, opened.headSha]
+    ])
+    const excluded = await octokit.rest.actions.getWorkflowRun({
+      owner: RUNS_OWNER,
+      repo: RUNS_NAME,
+      run_id: id,
+      exclude_pull_requests: true
+    })
+    expect(excluded.data.pull_requests).toEqual([])
+    expect(() => standIn.addWorkflowRun(TRACKER, { id: 4242, event: 'push', actor: 'alice' })).toThrow(
+      /already exists/
+    )
+  })
+
+  it('answers 404 for unknown runs and for runs of another repository', async () => {
+    const octokit = standIn.as('alice')
+    await expect(
+      octokit.rest.actions.getWorkflowRun({ owner: RUNS_OWNER, repo: RUNS_NAME, run_id: 999999 })
+    ).rejects.toMatchObject({ status: 404 })
+    await expect(
+      octokit.rest.actions.getWorkflowRun({ owner: OWNER, repo: NAME, run_id: 4242 })
+    ).rejects.toMatchObject({ status: 404 })
+  })
+})
+
+describe('issues', () => {
+  const TRACKER = 'acme/tracker'
+  const [T_OWNER, T_NAME] = TRACKER.split('/')
+  let pull: number
+
+  beforeAll(async () => {
+    standIn.createRepo(TRACKER, {
+      files: { 'README.md': '# Tracker\n' },
+      collaborators: { alice: 'write', carol: 'triage' }
+    })
+    ;({ number: pull } = await standIn.openPullRequest('alice', TRACKER, {
+      branch: 'docs',
+      files: { 'docs.md': 'docs\n' },
+      title: 'Docs'
+    }))
+  })
+
+  it('creates issues numbered after pull requests, dropping labels and assignees from read-only users', async () => {
+    const { data, status } = await standIn.as('alice').rest.issues.create({
+      owner: T_OWNER,
+      repo: T_NAME,
+      title: 'Model drift',
+      body: 'Accuracy dropped',
+      labels: ['bug', { name: 'ml' }],
+      assignees: ['bob', 'alice']
+    })
+    expect(status).toBe(201)
+    expect(data).toMatchObject({
+      number: pull + 1,
+      title: 'Model drift',
+      body: 'Accuracy dropped',
+      state: 'open',
+      state_reason: null,
+      user: { login: 'alice' },
+      assignee: { login: 'bob' },
+      closed_by: null,
+      author_association: 'COLLABORATOR',
+      html_url: `${standIn.htmlUrl}/${TRACKER}/issues/${pull + 1}`
+    })
+    expect(data.labels.map(label => (typeof label === 'string' ? label : label.name))).toEqual(['bug', 'ml'])
+    expect(data.assignees?.map(user => user.login)).toEqual(['bob', 'alice'])
+    expect(data).not.toHaveProperty('pull_request')
+
+    const outsider = await standIn.as('outsider').rest.issues.create({
+      owner: T_OWNER,
+      repo: T_NAME,
+      title: 'Question',
+      labels: ['bug'],
+      assignees: ['alice']
+    })
+    expect(outsider.data).toMatchObject({ number: pull + 2, labels: [], assignees: [] })
+
+    await expect(
+      standIn
+        .as('alice')
+        .rest.issues.create({ owner: T_OWNER, repo: T_NAME, title: 'x', assignees: ['outsider'] })
+    ).rejects.toMatchObject({ status: 422 })
+    await expect(
+      standIn.as('alice').rest.issues.create({ owner: T_OWNER, repo: T_NAME, title: ' ' })
+    ).rejects.toMatchObject({ status: 422 })
+    await expect(
+      standIn.as('alice').rest.issues.create({ owner: T_OWNER, repo: 'missing', title: 'x' })
+    ).rejects.toMatchObject({ status: 404 })
+
+    expect(standIn.issues(TRACKER).map(issue => issue.number)).toEqual([pull + 1, pull + 2])
+    expect(standIn.issue(TRACKER, pull + 1)).toMatchObject({ title: 'Model drift' })
+    expect(() => standIn.issue(TRACKER, pull)).toThrow(/No issue/)
+    const repository = await standIn.as('alice').rest.repos.get({ owner: T_OWNER, repo: T_NAME })
+    expect(repository.data.open_issues_count).toBe(3)
+  })
+
+  it('gets issues, and pull requests as issues with a pull_request key; 404 for unknown numbers', async () => {
+    const octokit = standIn.as('outsider')
+    const issue = await octokit.rest.issues.get({ owner: T_OWNER, repo: T_NAME, issue_number: pull + 1 })
+    expect(issue.data).toMatchObject({ number: pull + 1, title: 'Model drift' })
+    expect(issue.data.pull_request).toBeUndefined()
+    const asIssue = await octokit.rest.issues.get({ owner: T_OWNER, repo: T_NAME, issue_number: pull })
+    expect(asIssue.data).toMatchObject({
+      number: pull,
+      title: 'Docs',
+      pull_request: { html_url: `${standIn.htmlUrl}/${TRACKER}/pull/${pull}`, merged_at: null }
+    })
+    await expect(
+      octokit.rest.issues.get({ owner: T_OWNER, repo: T_NAME, issue_number: 999 })
+    ).rejects.toMatchObject({ status: 404 })
+  })
+
+  it('updates title, body and labels, closes with a reason and reopens', async () => {
+    const number = pull + 1
+    const octokit = standIn.as('carol')
+    const updated = await octokit.rest.issues.update({
+      owner: T_OWNER,
+      repo: T_NAME,
+      issue_number: number,
+      title: 'Model drift on iris',
+      body: null,
+      labels: ['ml', 'triaged']
+    })
+    expect(updated.data).toMatchObject({ title: 'Model drift on iris', body: null, state: 'open' })
+    expect(standIn.labels(TRACKER, number)).toEqual(['ml', 'triaged'])
+
+    const closed = await octokit.rest.issues.update({
+      owner: T_OWNER,
+      repo: T_NAME,
+      issue_number: number,
+      state: 'closed',
+      state_reason: 'not_planned'
+    })
+    expect(closed.data).toMatchObject({
+      state: 'closed',
+      state_reason: 'not_planned',
+      closed_by: { login: 'carol' }
+    })
+    expect(closed.data.closed_at).not.toBeNull()
+    const reopened = await octokit.rest.issues.update({
+      owner: T_OWNER,
+      repo: T_NAME,
+      issue_number: number,
+      state: 'open'
+    })
+    expect(reopened.data).toMatchObject({ state: 'open', state_reason: 'reopened', closed_at: null })
+
+    await expect(
+      standIn
+        .as('outsider')
+        .rest.issues.update({ owner: T_OWNER, repo: T_NAME, issue_number: number, title: 'Mine now' })
+    ).rejects.toMatchObject({ status: 403 })
+    // An author may close their own issue; without triage access the labels are silently dropped.
+    const own = await standIn.as('outsider').rest.issues.update({
+      owner: T_OWNER,
+      repo: T_NAME,
+      issue_number: pull + 2,
+      state: 'closed',
+      labels: ['bug']
+    })
+    expect(own.data).toMatchObject({ state: 'closed', state_reason: 'completed', labels: [] })
+    await expect(
+      octokit.rest.issues.update({ owner: T_OWNER, repo: T_NAME, issue_number: 999, title: 'x' })
+    ).rejects.toMatchObject({ status: 404 })
+  })
+
+  it('comments on and labels plain issues', async () => {
+    const octokit = standIn.as('alice')
+    const number = pull + 1
+    await octokit.rest.issues.createComment({
+      owner: T_OWNER,
+      repo: T_NAME,
+      issue_number: number,
+      body: 'Seen'
+    })
+    const comments = await octokit.rest.issues.listComments({
+      owner: T_OWNER,
+      repo: T_NAME,
+      issue_number: number
+    })
+    expect(comments.data.map(comment => [comment.body, comment.issue_url])).toEqual([
+      ['Seen', `${standIn.url}/repos/${TRACKER}/issues/${number}`]
+    ])
+    const labels = await octokit.rest.issues.addLabels({
+      owner: T_OWNER,
+      repo: T_NAME,
+      issue_number: number,
+      labels: ['urgent']
+    })
+    expect(labels.data.map(label => label.name)).toEqual(['ml', 'triaged', 'urgent'])
+    const got = await octokit.rest.issues.get({ owner: T_OWNER, repo: T_NAME, issue_number: number })
+    expect(got.data.comments).toBe(1)
+    await expect(
+      octokit.rest.issues.createComment({ owner: T_OWNER, repo: T_NAME, issue_number: 999, body: 'x' })
+    ).rejects.toMatchObject({ status: 404 })
+    await expect(
+      octokit.rest.issues.listComments({ owner: T_OWNER, repo: T_NAME, issue_number: 999 })
+    ).rejects.toMatchObject({ status: 404 })
+  })
+
+  it('lists issues and pull requests, filtered by state, labels, creator and assignee, sorted', async () => {
+    const octokit = standIn.as('outsider')
+    type Filters = Omit<NonNullable<Parameters<typeof octokit.rest.issues.listForRepo>[0]>, 'owner' | 'repo'>
+    const list = async (filters: Filters = {}) =>
+      (await octokit.rest.issues.listForRepo({ owner: T_OWNER, repo: T_NAME, ...filters })).data.map(
+        issue => [issue.number, issue.pull_request === undefined ? 'issue' : 'pull']
+      )
+    expect(await list()).toEqual([
+      [pull + 1, 'issue'],
+      [pull, 'pull']
+    ])
+    expect(await list({ direction: 'asc' })).toEqual([
+      [pull, 'pull'],
+      [pull + 1, 'issue']
+    ])
+    expect(await list({ state: 'closed' })).toEqual([[pull + 2, 'issue']])
+    expect((await list({ state: 'all' })).map(([number]) => number)).toEqual([pull + 2, pull + 1, pull])
+    expect(await list({ labels: 'ml,urgent' })).toEqual([[pull + 1, 'issue']])
+    expect(await list({ labels: 'ml,nothing' })).toEqual([])
+    expect(await list({ state: 'all', creator: 'outsider' })).toEqual([[pull + 2, 'issue']])
+    expect(await list({ assignee: 'bob' })).toEqual([[pull + 1, 'issue']])
+    expect(await list({ assignee: 'none' })).toEqual([[pull, 'pull']])
+    expect((await list({ state: 'all', sort: 'comments' }))[0]).toEqual([pull + 1, 'issue'])
+    const page = await octokit.rest.issues.listForRepo({
+      owner: T_OWNER,
+      repo: T_NAME,
+      state: 'all',
+      per_page: 2
+    })
+    expect(page.data).toHaveLength(2)
+    expect(page.headers.link).toMatch(/rel="next"/)
+  })
+
+  it('closes a pull request through the issues API', async () => {
+    const { data } = await standIn
+      .as('alice')
+      .rest.issues.update({ owner: T_OWNER, repo: T_NAME, issue_number: pull, state: 'closed' })
+    expect(data).toMatchObject({ state: 'closed', pull_request: { merged_at: null } })
+    expect(standIn.pullRequest(TRACKER, pull)).toMatchObject({ state: 'closed', merged: false })
+  })
+})

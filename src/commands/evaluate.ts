@@ -1,9 +1,9 @@
 import { evaluatePolicy } from '../policy/evaluate.js'
 import { loadPolicyFile, type LoadedPolicy } from '../policy/file.js'
 import type { Rule } from '../policy/schema.js'
-import type { MlflowClient } from '../registry/client.js'
 import { gatherEvidence, resolveVersion, type Evidence } from '../registry/evidence.js'
-import { createLifecycle, DEFAULT_ALIASES, type Lifecycle } from '../registry/lifecycle/index.js'
+import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
+import { DEFAULT_ALIASES, type Lifecycle } from '../registry/lifecycle/index.js'
 import type { ModelVersion } from '../registry/schemas.js'
 import { diffSignatureInputs } from '../registry/signature.js'
 import { TAGS, tagValue, workflowRunUrl } from '../registry/tags.js'
@@ -16,12 +16,11 @@ import {
   type VersionEvaluation
 } from '../report/evaluation.js'
 import { fitMarkdown } from '../report/markdown.js'
-import { createOctokit, gitHubSettings } from '../gate/github.js'
 import { openPromotionPullRequest } from '../gate/open-pr.js'
 import { DEFAULT_RECORDS_FOLDER, type ProductionEntry } from '../gate/record.js'
-import { PromotionRepository } from '../gate/repository.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { findTargets, type EvaluationTarget } from './evaluate-targets.js'
+import { lazyGate } from './gate-access.js'
 
 const KEY_METRICS_IN_CHARTS = 4
 
@@ -29,7 +28,7 @@ const KEY_METRICS_IN_CHARTS = 4
 export async function evaluateCommand(context: CommandContext): Promise<CommandOutcome> {
   const { inputs, registry, log } = context
   const loaded = await loadPolicyFile(context.workspace, inputs.policy)
-  const lifecycle = lifecycleFor(registry, loaded)
+  const lifecycle = lifecycleFromPolicy(registry, loaded.policy)
   const notes: string[] = []
   if (lifecycle.kind === 'stages') {
     const warning =
@@ -118,26 +117,6 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
   }
 }
 
-/** The repository client, made on first use; undefined (with a warning) outside GitHub Actions. */
-function lazyGate(context: CommandContext): () => PromotionRepository | undefined {
-  let repo: PromotionRepository | undefined
-  let warned = false
-  return () => {
-    if (repo !== undefined) return repo
-    if (!context.env.GITHUB_REPOSITORY) {
-      if (!warned)
-        context.log.warning(
-          'GITHUB_REPOSITORY is not set, so no promotion pull request is opened (set `open-pr: false` to say so).'
-        )
-      warned = true
-      return undefined
-    }
-    const settings = gitHubSettings(context.env, context.inputs.githubToken)
-    repo = new PromotionRepository(createOctokit(settings), settings)
-    return repo
-  }
-}
-
 async function wantsPullRequest(
   context: CommandContext,
   lifecycle: Lifecycle,
@@ -156,14 +135,6 @@ function evenSplit(versions: string[]): ProductionEntry[] {
     version,
     traffic: i === 0 ? 100 - share * (versions.length - 1) : share
   }))
-}
-
-function lifecycleFor(registry: MlflowClient, loaded: LoadedPolicy): Lifecycle {
-  const settings = loaded.policy.registry
-  return createLifecycle(registry, settings?.lifecycle ?? 'aliases', {
-    staging: settings?.aliases?.staging ?? DEFAULT_ALIASES.staging,
-    production: settings?.aliases?.production ?? DEFAULT_ALIASES.production
-  })
 }
 
 function overallDecision(evaluations: VersionEvaluation[]): string {

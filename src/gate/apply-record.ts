@@ -1,6 +1,6 @@
 import type { MlflowClient } from '../registry/client.js'
 import type { Lifecycle } from '../registry/lifecycle/index.js'
-import { PROMOTE_TAGS, tagValue } from '../registry/tags.js'
+import { PROMOTE_TAGS, ROLLBACK_TAGS, tagValue } from '../registry/tags.js'
 import type { ProductionEntry } from './record.js'
 
 export interface MergeFacts {
@@ -64,6 +64,21 @@ export async function applyRecord(
     if (entries.length > 1) want(entry.version, PROMOTE_TAGS.traffic, String(entry.traffic))
     else if (tagValue(current.get(entry.version) ?? [], PROMOTE_TAGS.traffic) !== undefined)
       deletions.push(entry.version)
+  }
+  // Bringing back a version that was in production before (a merged revert) is a rollback of what it replaces.
+  const returning = entering.some(version => {
+    const tags = current.get(version) ?? []
+    return (
+      tagValue(tags, PROMOTE_TAGS.promotedAt) !== undefined &&
+      tagValue(tags, PROMOTE_TAGS.mergeSha) !== merge.mergeSha
+    )
+  })
+  for (const version of returning ? retired : []) {
+    if (tagValue(current.get(version) ?? [], ROLLBACK_TAGS.rolledBackTo) === versions[0]) continue
+    want(version, ROLLBACK_TAGS.rolledBackAt, stamp)
+    want(version, ROLLBACK_TAGS.reason, `reverted through ${merge.pullUrl}`)
+    want(version, ROLLBACK_TAGS.rolledBackBy, merge.mergedBy)
+    want(version, ROLLBACK_TAGS.rolledBackTo, versions[0])
   }
   for (const version of retired) {
     const reason = `replaced through ${merge.pullUrl}`

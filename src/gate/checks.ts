@@ -5,7 +5,8 @@ import type { ModelPolicy, Policy } from '../policy/schema.js'
 import type { MlflowClient } from '../registry/client.js'
 import { gatherEvidence } from '../registry/evidence.js'
 import { isNotFound } from '../registry/errors.js'
-import { createLifecycle, DEFAULT_ALIASES, type Lifecycle } from '../registry/lifecycle/index.js'
+import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
+import type { Lifecycle } from '../registry/lifecycle/index.js'
 import { PROMOTE_TAGS, TAGS, tagValue } from '../registry/tags.js'
 import { FileProblemsError } from '../yaml-file.js'
 import {
@@ -181,11 +182,7 @@ export async function reviewPullRequest(
       : `the policy's strategy is replace, but the record lists ${record.production.length} production versions`
   )
 
-  const settings = policy.registry
-  review.lifecycle = createLifecycle(registry, settings?.lifecycle ?? 'aliases', {
-    staging: settings?.aliases?.staging ?? DEFAULT_ALIASES.staging,
-    production: settings?.aliases?.production ?? DEFAULT_ALIASES.production
-  })
+  review.lifecycle = lifecycleFromPolicy(registry, policy)
   const before = new Set((review.previousRecord?.production ?? []).map(e => e.version))
   const entering = record.production.map(e => e.version).filter(v => !before.has(v))
   for (const version of entering) {

@@ -30,68 +30,84 @@ export interface OpenedPullRequest {
 // GitHub refuses pull-request bodies longer than 65,536 characters.
 const MAX_BODY = 60_000
 
+/** A pull request that changes one model's record file; what differs between promotion and rollback. */
+export interface RecordChange {
+  model: string
+  recordsFolder: string
+  branch: string
+  title: string
+  /** The new record, given the one on the default branch (undefined when the model has none yet). */
+  entries: (current: ProductionEntry[] | undefined) => ProductionEntry[]
+  /** The pull request body (Markdown), produced only when it has to be written. */
+  body: () => Promise<string>
+  /** Whether an existing pull request's body is rewritten or left as it is (a re-run). */
+  refreshBody: boolean
+  reviewers: string[]
+  labels: string[]
+  /** Open pull requests this one replaces: they are closed with a comment. */
+  supersedes: (pull: PullRequestFacts) => boolean
+}
+
 /**
- * Opens the promotion pull request for a version, or updates the one a previous run opened: branch
- * `promotion/<model>/v<version>` from the default branch with one commit writing the record file. Older open
- * promotion pull requests of the same model are closed as superseded.
+ * Opens a pull request that changes a model's record file, or finds the one a previous run opened: a branch from
+ * the default branch with one commit writing the record. An existing branch keeps its record, since reviewers may
+ * have edited it (the weights of an A/B record).
  */
-export async function openPromotionPullRequest(
+export async function openRecordPullRequest(
   repo: PromotionRepository,
-  request: PromotionRequest
+  change: RecordChange
 ): Promise<OpenedPullRequest> {
   const defaultBranch = await repo.defaultBranch()
-  const path = recordPath(request.recordsFolder, request.model)
-  const branch = promotionBranch(request.model, request.version)
+  const path = recordPath(change.recordsFolder, change.model)
   const [baseSha, currentFile, branchSha, open] = await Promise.all([
     repo.branchSha(defaultBranch),
     repo.readFile(path, defaultBranch),
-    repo.branchSha(branch),
+    repo.branchSha(change.branch),
     repo.openPullRequests()
   ])
   if (baseSha === undefined)
     throw new Error(`The default branch ${defaultBranch} has no commit to branch from.`)
-
   if (branchSha === undefined) {
-    const current = currentFile ? recordEntries(currentFile.content, path) : request.registryProduction
-    const content = renderRecord(request.model, proposeRecord(current, request.version, request.strategy))
-    await repo.createBranch(branch, baseSha)
+    const current = currentFile ? recordEntries(currentFile.content, path) : undefined
+    await repo.createBranch(change.branch, baseSha)
     await repo.writeFile(
       path,
-      branch,
-      content,
-      `Promote ${request.model} v${request.version} to production`,
+      change.branch,
+      renderRecord(change.model, change.entries(current)),
+      change.title,
       currentFile?.sha
     )
   }
-  // An existing branch keeps its record: reviewers may have edited the weights there.
 
-  const title = `Promote ${request.model} v${request.version} to production`
-  const mine = open.find(pull => pull.headRef === branch && pull.headRepo === repo.fullName)
+  const mine = open.find(pull => pull.headRef === change.branch && pull.headRepo === repo.fullName)
   let pull: { number: number; url: string }
   if (mine !== undefined) {
-    if (request.refreshBody) {
-      const body = pullRequestBody(await request.report(), request, path)
-      if (mine.title !== title || mine.body !== body)
-        await repo.updatePullRequest(mine.number, { title, body })
+    if (change.refreshBody) {
+      const body = fitMarkdown(`${MARKERS.pullRequest}\n${await change.body()}`, MAX_BODY)
+      if (mine.title !== change.title || mine.body !== body) {
+        await repo.updatePullRequest(mine.number, { title: change.title, body })
+      }
     }
     pull = mine
   } else {
-    const body = pullRequestBody(await request.report(), request, path)
-    pull = await repo.createPullRequest(branch, defaultBranch, title, body)
+    const body = fitMarkdown(`${MARKERS.pullRequest}\n${await change.body()}`, MAX_BODY)
+    pull = await repo.createPullRequest(change.branch, defaultBranch, change.title, body)
   }
-  const teams = request.reviewers.filter(r => r.includes('/')).map(r => r.replace(/^@/, '').split('/')[1])
-  const users = request.reviewers.filter(r => !r.includes('/')).map(r => r.replace(/^@/, ''))
+  const teams = change.reviewers.filter(r => r.includes('/')).map(r => r.replace(/^@/, '').split('/')[1])
+  const users = change.reviewers.filter(r => !r.includes('/')).map(r => r.replace(/^@/, ''))
   await Promise.all([
-    repo.addLabels(pull.number, request.labels),
+    repo.addLabels(pull.number, change.labels),
     repo.requestReviewers(pull.number, users, teams)
   ])
 
-  const superseded = olderPromotions(open, repo.fullName, request.model, request.version)
+  const superseded = open.filter(
+    other => other.number !== pull.number && other.headRepo === repo.fullName && change.supersedes(other)
+  )
   for (const old of superseded) {
     await repo.upsertComment(
       old.number,
       MARKERS.supersededComment,
-      `Superseded by #${pull.number}, which promotes ${request.model} v${request.version}. Closing this one.`
+      `Superseded by #${pull.number} (${change.title}). Closing this one.`
     )
     await repo.updatePullRequest(old.number, { state: 'closed' })
   }
@@ -104,6 +120,33 @@ export async function openPromotionPullRequest(
   }
 }
 
+/**
+ * Opens (or updates) the promotion pull request of a passing version, on branch `promotion/<model>/v<version>`.
+ * Older open promotion pull requests of the same model are closed as superseded.
+ */
+export function openPromotionPullRequest(
+  repo: PromotionRepository,
+  request: PromotionRequest
+): Promise<OpenedPullRequest> {
+  const path = recordPath(request.recordsFolder, request.model)
+  return openRecordPullRequest(repo, {
+    model: request.model,
+    recordsFolder: request.recordsFolder,
+    branch: promotionBranch(request.model, request.version),
+    title: `Promote ${request.model} v${request.version} to production`,
+    entries: current =>
+      proposeRecord(current ?? request.registryProduction, request.version, request.strategy),
+    body: async () => promotionIntro(request, path) + (await request.report()),
+    refreshBody: request.refreshBody,
+    reviewers: request.reviewers,
+    labels: request.labels,
+    supersedes: pull => {
+      const other = versionOfBranch(request.model, pull.headRef)
+      return other !== undefined && compareVersions(other, request.version) < 0
+    }
+  })
+}
+
 function recordEntries(content: string, path: string): ProductionEntry[] {
   return parseRecord(content, path).production.map(entry => ({
     version: entry.version,
@@ -111,26 +154,12 @@ function recordEntries(content: string, path: string): ProductionEntry[] {
   }))
 }
 
-function olderPromotions(
-  open: PullRequestFacts[],
-  fullName: string,
-  model: string,
-  version: string
-): PullRequestFacts[] {
-  return open.filter(pull => {
-    if (pull.headRepo !== fullName) return false
-    const other = versionOfBranch(model, pull.headRef)
-    return other !== undefined && compareVersions(other, version) < 0
-  })
-}
-
-function pullRequestBody(report: string, request: PromotionRequest, path: string): string {
-  const intro = [
-    MARKERS.pullRequest,
+function promotionIntro(request: PromotionRequest, path: string): string {
+  return [
     `Merging this pull request promotes **${escapeMarkdown(request.model)} v${request.version}** to production: the action re-verifies the merge, the approvals and the evidence through the APIs, then makes the registry match ${escapeMarkdown(path)}.`,
     '',
     'This pull request may change only that file. The evidence below was gathered when it was opened; `verify` re-checks it on every push.',
+    '',
     ''
   ].join('\n')
-  return fitMarkdown(`${intro}\n${report}`, MAX_BODY)
 }

@@ -215,6 +215,12 @@ export class PromotionRepository {
     }
   }
 
+  /** The person who started (or re-ran) a workflow run, as GitHub's API names them. */
+  async runTriggeredBy(runId: number): Promise<string | undefined> {
+    const { data } = await this.octokit.rest.actions.getWorkflowRun({ ...this.base, run_id: runId })
+    return data.triggering_actor?.login ?? data.actor?.login
+  }
+
   async requestReviewers(number: number, users: string[], teams: string[]): Promise<void> {
     if (users.length === 0 && teams.length === 0) return
     await this.octokit.rest.pulls.requestReviewers({
@@ -277,7 +283,15 @@ export class PromotionRepository {
       per_page: 100
     })
     let id = existing.data.find(d => JSON.stringify(d.payload) === JSON.stringify(options.payload))?.id
-    if (id === undefined) {
+    if (id !== undefined) {
+      const statuses = await this.octokit.rest.repos.listDeploymentStatuses({
+        ...this.base,
+        deployment_id: id,
+        per_page: 1
+      })
+      // A re-run finds the deployment of its first run; it adds a status only when the outcome differs.
+      if (statuses.data[0]?.state === options.state) return id
+    } else {
       const created = await this.octokit.rest.repos.createDeployment({
         ...this.base,
         ref: options.sha,

@@ -18,6 +18,15 @@ export const PROMOTE_TAGS = {
   archivedReason: 'promotion.archived_reason'
 } as const
 
+export const ROLLBACK_TAGS = {
+  rolledBackAt: 'promotion.rolled_back_at',
+  reason: 'promotion.rollback_reason',
+  rolledBackBy: 'promotion.rolled_back_by',
+  /** Added to the design's tags: where the version went back to, and the run that did it (for re-runs). */
+  rolledBackTo: 'promotion.rolled_back_to',
+  run: 'promotion.rollback_run'
+} as const
+
 /** The URL of the current workflow run, or undefined outside GitHub Actions. */
 export function workflowRunUrl(env: NodeJS.ProcessEnv): string | undefined {
   const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = env

@@ -4,7 +4,8 @@ export {
   type OpenPullRequestOptions,
   type PullRequestAction,
   type RepoOptions,
-  type ReviewEvent
+  type ReviewEvent,
+  type WorkflowRunOptions
 } from './stand-in.js'
 export type { RequestRecord, Violation } from './server.js'
 export type { Permission } from './state.js'

@@ -3,11 +3,13 @@ import { specExample } from './openapi.js'
 import {
   type Deployment,
   type DeploymentStatus,
+  type Issue,
   type IssueComment,
   type Label,
   type PullRequest,
   type Repository,
   type Review,
+  type WorkflowRun,
   type World
 } from './state.js'
 
@@ -107,7 +109,10 @@ export class Resources {
       [EXAMPLE_API, this.apiUrl]
     ])
     const permission = viewer === undefined ? undefined : this.world.permission(repository, viewer)
-    const openIssues = [...repository.pulls.values()].filter(pull => pull.state === 'open').length
+    // GitHub counts open pull requests among the open issues.
+    const openIssues = [...repository.pulls.values(), ...repository.issues.values()].filter(
+      item => item.state === 'open'
+    ).length
     Object.assign(object, {
       id: repository.id,
       node_id: nodeId('Repository', repository.id),
@@ -254,9 +259,7 @@ export class Resources {
       title: pull.title,
       user: this.user(pull.author),
       body: pull.body,
-      labels: (repository.issueLabels.get(pull.number) ?? []).map(name =>
-        this.label(repository, repository.labels.get(name.toLowerCase()) as Label)
-      ),
+      labels: this.issueLabels(repository, pull.number),
       milestone: null,
       created_at: pull.createdAt,
       updated_at: pull.updatedAt,
@@ -317,6 +320,166 @@ export class Resources {
       delete object[field]
     }
     return object
+  }
+
+  private issueLabels(repository: Repository, number: number): Json[] {
+    return (repository.issueLabels.get(number) ?? []).map(name =>
+      this.label(repository, repository.labels.get(name.toLowerCase()) as Label)
+    )
+  }
+
+  /** The fields the `issue` shape shares between plain issues and the issue side of pull requests. */
+  private issueBase(repository: Repository, number: number, author: string): Json {
+    const api = `${this.repoApi(repository)}/issues/${number}`
+    const object = specExample('issue')
+    for (const field of ['pull_request', 'pinned_comment', 'closed_by']) delete object[field]
+    return Object.assign(object, {
+      url: api,
+      repository_url: this.repoApi(repository),
+      labels_url: `${api}/labels{/name}`,
+      comments_url: `${api}/comments`,
+      events_url: `${api}/events`,
+      timeline_url: `${api}/timeline`,
+      number,
+      user: this.user(author),
+      labels: this.issueLabels(repository, number),
+      milestone: null,
+      locked: false,
+      active_lock_reason: null,
+      comments: repository.comments.filter(comment => comment.issue === number).length,
+      author_association: this.authorAssociation(repository, author)
+    })
+  }
+
+  /** The `issue` shape issues/get, issues/create, issues/update and issues/list-for-repo answer with. */
+  issue(repository: Repository, issue: Issue): Json {
+    return Object.assign(this.issueBase(repository, issue.number, issue.author), {
+      id: issue.id,
+      node_id: nodeId('Issue', issue.id),
+      html_url: `${this.repoHtml(repository)}/issues/${issue.number}`,
+      title: issue.title,
+      body: issue.body,
+      state: issue.state,
+      state_reason: issue.stateReason,
+      assignee: issue.assignees.length === 0 ? null : this.user(issue.assignees[0]),
+      assignees: issue.assignees.map(login => this.user(login)),
+      created_at: issue.createdAt,
+      updated_at: issue.updatedAt,
+      closed_at: issue.closedAt,
+      closed_by: issue.closedBy === null ? null : this.user(issue.closedBy)
+    })
+  }
+
+  /** A pull request as the issues API shows it: an issue with a `pull_request` key. */
+  pullRequestIssue(repository: Repository, pull: PullRequest): Json {
+    const html = `${this.repoHtml(repository)}/pull/${pull.number}`
+    return Object.assign(this.issueBase(repository, pull.number, pull.author), {
+      id: pull.id,
+      node_id: nodeId('PullRequest', pull.id),
+      html_url: html,
+      title: pull.title,
+      body: pull.body,
+      state: pull.state,
+      state_reason: null,
+      assignee: null,
+      assignees: [],
+      created_at: pull.createdAt,
+      updated_at: pull.updatedAt,
+      closed_at: pull.closedAt,
+      closed_by: pull.mergedBy === null ? null : this.user(pull.mergedBy),
+      draft: false,
+      pull_request: {
+        url: `${this.repoApi(repository)}/pulls/${pull.number}`,
+        html_url: html,
+        diff_url: `${html}.diff`,
+        patch_url: `${html}.patch`,
+        merged_at: pull.mergedAt
+      }
+    })
+  }
+
+  /** The `workflow-run` shape actions/get-workflow-run answers with. */
+  workflowRun(repository: Repository, run: WorkflowRun, withPullRequests = true): Json {
+    const api = `${this.repoApi(repository)}/actions/runs/${run.id}`
+    const headRepository = this.world.requireRepository(run.headRepo)
+    const commit = this.world.git.get(run.headSha)
+    const identity = (login: string) => ({ name: login, email: `${login}@users.noreply.github.test` })
+    const pulls = [...repository.pulls.values()].filter(
+      pull =>
+        pull.state === 'open' &&
+        pull.headRepo === repository.fullName &&
+        run.headRepo === repository.fullName &&
+        (pull.headRef === run.headBranch || this.world.headSha(pull) === run.headSha)
+    )
+    const object = specExample('workflow-run')
+    return Object.assign(object, {
+      id: run.id,
+      name: run.name,
+      node_id: nodeId('WorkflowRun', run.id),
+      check_suite_id: run.checkSuiteId,
+      check_suite_node_id: nodeId('CheckSuite', run.checkSuiteId),
+      head_branch: run.headBranch,
+      head_sha: run.headSha,
+      path: run.path,
+      run_number: run.runNumber,
+      event: run.event,
+      display_title: commit?.message.split('\n')[0] ?? run.name,
+      status: 'in_progress',
+      conclusion: null,
+      workflow_id: run.workflowId,
+      url: api,
+      html_url: `${this.repoHtml(repository)}/actions/runs/${run.id}`,
+      pull_requests: withPullRequests ? pulls.map(pull => this.pullRequestMinimal(repository, pull)) : [],
+      created_at: run.createdAt,
+      updated_at: run.createdAt,
+      actor: this.user(run.actor),
+      run_attempt: run.runAttempt,
+      referenced_workflows: [],
+      run_started_at: run.createdAt,
+      triggering_actor: this.user(run.triggeringActor),
+      jobs_url: `${api}/jobs`,
+      logs_url: `${api}/logs`,
+      check_suite_url: `${this.repoApi(repository)}/check-suites/${run.checkSuiteId}`,
+      artifacts_url: `${api}/artifacts`,
+      cancel_url: `${api}/cancel`,
+      rerun_url: `${api}/rerun`,
+      previous_attempt_url: run.runAttempt > 1 ? `${api}/attempts/${run.runAttempt - 1}` : null,
+      workflow_url: `${this.repoApi(repository)}/actions/workflows/${run.workflowId}`,
+      head_commit:
+        commit === undefined
+          ? null
+          : {
+              id: commit.sha,
+              tree_id: treeSha(commit.tree),
+              message: commit.message,
+              timestamp: commit.date,
+              author: identity(commit.author),
+              committer: identity(commit.author)
+            },
+      repository: this.minimalRepository(repository),
+      head_repository: this.minimalRepository(headRepository),
+      head_repository_id: headRepository.id
+    })
+  }
+
+  /** Without a viewer the repository shape carries no `permissions`, as the `minimal-repository` of runs. */
+  private minimalRepository(repository: Repository): Json {
+    return this.repository(repository, undefined, false)
+  }
+
+  private pullRequestMinimal(repository: Repository, pull: PullRequest): Json {
+    const end = (owner: Repository, ref: string, sha: string) => ({
+      ref,
+      sha,
+      repo: { id: owner.id, url: this.repoApi(owner), name: owner.name }
+    })
+    return {
+      id: pull.id,
+      number: pull.number,
+      url: `${this.repoApi(repository)}/pulls/${pull.number}`,
+      head: end(this.world.headRepository(pull), pull.headRef, this.world.headSha(pull)),
+      base: end(repository, pull.baseRef, this.world.baseSha(repository, pull))
+    }
   }
 
   review(repository: Repository, review: Review): Json {

@@ -27,6 +27,22 @@ export interface OpenPullRequestOptions {
   fromFork?: boolean
 }
 
+export interface WorkflowRunOptions {
+  /** Defaults to a fresh id; run ids are unique across repositories. */
+  id?: number
+  event: string
+  actor: string
+  /** Who started this attempt (differs from `actor` on re-runs); defaults to `actor`. */
+  triggeringActor?: string
+  /** Defaults to the default branch. */
+  headBranch?: string
+  /** Defaults to the tip of `headBranch` (so the default branch's tip when neither is given). */
+  headSha?: string
+  runAttempt?: number
+  /** The repository `headBranch` lives in, for runs of pull requests from forks; defaults to `repo`. */
+  headRepository?: string
+}
+
 const NO_COMMIT = '0000000000000000000000000000000000000000'
 
 /**
@@ -80,6 +96,35 @@ export class GitHubStandIn {
 
   createRepo(fullName: string, options: RepoOptions = {}): void {
     this.world.createRepo(fullName, options)
+  }
+
+  /**
+   * Records a run of the workflow `.github/workflows/ci.yml` (named `CI`), `in_progress`, as
+   * actions/get-workflow-run will answer it.
+   */
+  addWorkflowRun(repo: string, options: WorkflowRunOptions): { id: number } {
+    const repository = this.world.requireRepository(repo)
+    const headRepository =
+      options.headRepository === undefined ? repository : this.world.requireRepository(options.headRepository)
+    const headBranch = options.headBranch ?? repository.defaultBranch
+    const headSha =
+      options.headSha ??
+      headRepository.branches.get(headBranch) ??
+      (repository.branches.get(repository.defaultBranch) as string)
+    for (const login of [options.actor, options.triggeringActor ?? options.actor]) this.world.addUser(login)
+    const run = this.world.addWorkflowRun(repository, {
+      id: options.id,
+      name: 'CI',
+      path: '.github/workflows/ci.yml',
+      event: options.event,
+      actor: options.actor,
+      triggeringActor: options.triggeringActor ?? options.actor,
+      headRepo: headRepository.fullName,
+      headBranch,
+      headSha,
+      runAttempt: options.runAttempt ?? 1
+    })
+    return { id: run.id }
   }
 
   // ---- people acting through the HTTP API -----------------------------------------------------------
@@ -264,6 +309,22 @@ export class GitHubStandIn {
   pullRequests(repo: string): Json[] {
     const repository = this.world.requireRepository(repo)
     return [...repository.pulls.values()].map(pull => this.resources.pullRequest(repository, pull))
+  }
+
+  /** Plain issues (not pull requests) in number order, as issues/get answers them. */
+  issues(repo: string): Json[] {
+    const repository = this.world.requireRepository(repo)
+    return [...repository.issues.values()]
+      .sort((a, b) => a.number - b.number)
+      .map(issue => this.resources.issue(repository, issue))
+  }
+
+  /** A plain issue as issues/get answers it. */
+  issue(repo: string, number: number): Json {
+    const repository = this.world.requireRepository(repo)
+    const issue = repository.issues.get(number)
+    if (issue === undefined) throw new Error(`No issue ${repo}#${number}`)
+    return this.resources.issue(repository, issue)
   }
 
   comments(repo: string, issue: number): Json[] {

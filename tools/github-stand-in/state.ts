@@ -66,6 +66,42 @@ export interface Review {
   submittedAt: string
 }
 
+export type IssueStateReason = 'completed' | 'not_planned' | 'duplicate' | 'reopened'
+
+/** A plain issue; pull requests are issues too on GitHub, but the stand-in keeps them in `pulls`. */
+export interface Issue {
+  id: number
+  number: number
+  title: string
+  body: string | null
+  state: 'open' | 'closed'
+  stateReason: IssueStateReason | null
+  author: string
+  assignees: string[]
+  createdAt: string
+  updatedAt: string
+  closedAt: string | null
+  closedBy: string | null
+}
+
+export interface WorkflowRun {
+  id: number
+  runNumber: number
+  workflowId: number
+  checkSuiteId: number
+  name: string
+  path: string
+  event: string
+  actor: string
+  triggeringActor: string
+  /** The repository the head branch lives in (a fork for pull requests from forks). */
+  headRepo: string
+  headBranch: string | null
+  headSha: string
+  runAttempt: number
+  createdAt: string
+}
+
 export interface IssueComment {
   id: number
   issue: number
@@ -115,13 +151,16 @@ export interface Repository {
   parent?: string
   branches: Map<string, string>
   collaborators: Map<string, Permission>
+  /** Issues and pull requests share one sequence of numbers, as on GitHub. */
   nextIssueNumber: number
   pulls: Map<number, PullRequest>
+  issues: Map<number, Issue>
   reviews: Review[]
   comments: IssueComment[]
   labels: Map<string, Label>
   issueLabels: Map<number, string[]>
   deployments: Deployment[]
+  workflowRuns: Map<number, WorkflowRun>
 }
 
 export interface RepositoryOptions {
@@ -378,6 +417,54 @@ export class World {
     return commit
   }
 
+  /** Whether an issue or a pull request holds the number. */
+  hasIssueNumber(repository: Repository, number: number): boolean {
+    return repository.issues.has(number) || repository.pulls.has(number)
+  }
+
+  closeIssue(issue: Issue, login: string, reason: IssueStateReason = 'completed'): void {
+    issue.state = 'closed'
+    issue.stateReason = reason
+    issue.closedAt = timestamp()
+    issue.closedBy = login
+    issue.updatedAt = issue.closedAt
+  }
+
+  reopenIssue(issue: Issue): void {
+    issue.state = 'open'
+    issue.stateReason = 'reopened'
+    issue.closedAt = null
+    issue.closedBy = null
+    issue.updatedAt = timestamp()
+  }
+
+  /** Workflow run ids are unique across repositories, as on GitHub. */
+  workflowRunIdTaken(id: number): boolean {
+    return [...this.repositories.values()].some(repository => repository.workflowRuns.has(id))
+  }
+
+  addWorkflowRun(
+    repository: Repository,
+    fields: Omit<WorkflowRun, 'id' | 'runNumber' | 'workflowId' | 'checkSuiteId' | 'createdAt'> & {
+      id?: number
+    }
+  ): WorkflowRun {
+    let id = fields.id
+    if (id !== undefined && this.workflowRunIdTaken(id)) throw new Error(`Workflow run ${id} already exists`)
+    while (id === undefined || this.workflowRunIdTaken(id)) id = this.newId()
+    const sameWorkflow = [...repository.workflowRuns.values()].find(run => run.path === fields.path)
+    const run: WorkflowRun = {
+      ...fields,
+      id,
+      runNumber: [...repository.workflowRuns.values()].filter(other => other.path === fields.path).length + 1,
+      workflowId: sameWorkflow?.workflowId ?? this.newId(),
+      checkSuiteId: this.newId(),
+      createdAt: timestamp()
+    }
+    repository.workflowRuns.set(id, run)
+    return run
+  }
+
   private newRepository(owner: string, name: string, defaultBranch: string): Repository {
     const now = timestamp()
     const repository: Repository = {
@@ -392,11 +479,13 @@ export class World {
       collaborators: new Map(),
       nextIssueNumber: 1,
       pulls: new Map(),
+      issues: new Map(),
       reviews: [],
       comments: [],
       labels: new Map(),
       issueLabels: new Map(),
-      deployments: []
+      deployments: [],
+      workflowRuns: new Map()
     }
     this.repositories.set(key(repository.fullName), repository)
     return repository

@@ -1,4 +1,5 @@
 import type { Handler } from '../http.js'
+import { actionsHandlers } from './actions.js'
 import { deploymentHandlers } from './deployments.js'
 import { gitHandlers } from './git.js'
 import { issueHandlers } from './issues.js'
@@ -13,5 +14,6 @@ export const handlers: Record<string, Handler> = {
   ...pullHandlers,
   ...reviewHandlers,
   ...issueHandlers,
-  ...deploymentHandlers
+  ...deploymentHandlers,
+  ...actionsHandlers
 }

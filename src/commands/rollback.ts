@@ -1,0 +1,259 @@
+import { GitHubApiError } from '../gate/github.js'
+import { modelSlug } from '../gate/names.js'
+import { openRecordPullRequest, type OpenedPullRequest } from '../gate/open-pr.js'
+import { DEFAULT_RECORDS_FOLDER } from '../gate/record.js'
+import { loadPolicyFile } from '../policy/file.js'
+import { findModelPolicy } from '../policy/models.js'
+import { quote } from '../registry/client.js'
+import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
+import { compareVersions } from '../registry/lifecycle/index.js'
+import type { ModelVersion } from '../registry/schemas.js'
+import { PROMOTE_TAGS, ROLLBACK_TAGS, tagValue } from '../registry/tags.js'
+import { escapeMarkdown, link, table } from '../report/markdown.js'
+import type { CommandContext, CommandOutcome } from './command.js'
+import { lazyGate } from './gate-access.js'
+
+interface RollbackPlan {
+  model: string
+  target: string
+  /** The production versions taken out, primary first. */
+  retired: string[]
+  /** Set when a previous attempt of this workflow run already started this rollback. */
+  resumed: boolean
+}
+
+/**
+ * `rollback`: the previous production version (or `version`) back in production in one atomic step, the faulty
+ * ones retired, the reason and the person recorded, and a pull request so the record file follows.
+ */
+export async function rollbackCommand(context: CommandContext): Promise<CommandOutcome> {
+  const { inputs, registry, log, env } = context
+  if (inputs.model === undefined) throw new Error('rollback needs the input `model`.')
+  if (inputs.reason === undefined) {
+    throw new Error(
+      'rollback needs the input `reason`: it is recorded on the version taken out of production.'
+    )
+  }
+  if (inputs.version === 'latest') throw new Error('rollback takes a version number, not `latest`.')
+  const model = inputs.model
+  const loaded = await loadPolicyFile(context.workspace, inputs.policy)
+  const entry = findModelPolicy(loaded.policy, model)
+  if (entry === undefined) throw new Error(`The policy ${loaded.path} has no entry for model "${model}".`)
+  const lifecycle = lifecycleFromPolicy(registry, loaded.policy)
+
+  const versions = await registry.searchModelVersions(`name=${quote(model)}`)
+  if (versions.length === 0) await registry.getRegisteredModel(model) // MLflow's own error for an unknown model
+  const production = await lifecycle.productionVersions(model)
+  const runKey =
+    env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_REPOSITORY}#${env.GITHUB_RUN_ID}` : undefined
+  const plan = planRollback(model, versions, production, inputs.version, runKey)
+  const byNumber = new Map(versions.map(v => [v.version, v]))
+  const target = byNumber.get(plan.target)
+  if (target === undefined) throw new Error(`${model} has no version ${plan.target}.`)
+  if (target.status !== undefined && target.status !== 'READY') {
+    throw new Error(`${model} v${plan.target} cannot go to production: its registration is ${target.status}.`)
+  }
+
+  const gate = lazyGate(context)
+  const repo = inputs.openPr && !inputs.dryRun ? gate() : undefined
+  const by = await whoRanThis(context, repo)
+  const now = context.now().toISOString()
+  let writes = 0
+  if (!inputs.dryRun && plan.retired.length > 0) {
+    // The journal first: a re-run of this workflow run finds it and completes the same rollback.
+    const journal: Record<string, string> = {
+      [ROLLBACK_TAGS.rolledBackAt]: now,
+      [ROLLBACK_TAGS.reason]: inputs.reason,
+      [ROLLBACK_TAGS.rolledBackBy]: by,
+      [ROLLBACK_TAGS.rolledBackTo]: plan.target,
+      ...(runKey ? { [ROLLBACK_TAGS.run]: runKey } : {})
+    }
+    for (const version of plan.retired) {
+      const tags = byNumber.get(version)?.tags ?? []
+      if (tagValue(tags, ROLLBACK_TAGS.run) !== undefined && tagValue(tags, ROLLBACK_TAGS.run) === runKey)
+        continue
+      await Promise.all(
+        Object.entries(journal).map(([key, value]) => registry.setModelVersionTag(model, version, key, value))
+      )
+    }
+    if (production.length !== 1 || production[0] !== plan.target) {
+      writes += 1
+      await lifecycle.setProduction(model, [plan.target])
+    }
+    const reason = `rolled back to v${plan.target}: ${inputs.reason}`
+    const untagged = plan.retired.filter(
+      version => tagValue(byNumber.get(version)?.tags ?? [], PROMOTE_TAGS.archivedReason) !== reason
+    )
+    writes += untagged.length
+    await Promise.all(
+      untagged.flatMap(version => [
+        registry.setModelVersionTag(model, version, PROMOTE_TAGS.archivedReason, reason),
+        registry.setModelVersionTag(model, version, PROMOTE_TAGS.archivedAt, now)
+      ])
+    )
+  }
+  const alreadyDone = plan.retired.length === 0 || (!inputs.dryRun && writes === 0)
+  log.info(
+    alreadyDone
+      ? `${model}: v${plan.target} is already the only production version; nothing to roll back`
+      : `${model}: ${inputs.dryRun ? 'dry run: would roll back' : 'rolled back'} to v${plan.target} (out of production: ${plan.retired.map(v => `v${v}`).join(', ')})`
+  )
+
+  let pull: OpenedPullRequest | undefined
+  if (repo !== undefined) {
+    pull = await openRecordPullRequest(repo, {
+      model,
+      recordsFolder: loaded.policy.records ?? DEFAULT_RECORDS_FOLDER,
+      branch: `promotion/${modelSlug(model)}/rollback-v${plan.target}`,
+      title: `Roll back ${model} to v${plan.target}`,
+      entries: () => [{ version: plan.target, traffic: 100 }],
+      body: async () =>
+        rollbackBody(model, plan, inputs.reason!, by, registry.modelVersionUrl(model, plan.target)),
+      refreshBody: false,
+      reviewers: entry.policy.production?.reviewers ?? [],
+      labels: entry.policy.production?.labels ?? [],
+      supersedes: () => false
+    })
+    log.info(
+      `${model}: record pull request #${pull.number} ${pull.created ? 'opened' : 'already open'} (${pull.url})`
+    )
+  }
+
+  const decision = inputs.dryRun ? 'planned' : alreadyDone ? 'unchanged' : 'rolled-back'
+  const names = lifecycle.aliasNames
+  const productionOutput = [
+    { version: plan.target, traffic: 100, ...(names ? { alias: names.production } : {}) }
+  ]
+  const report = rollbackReport(model, plan, decision, inputs.reason, by, pull, (v: string) =>
+    registry.modelVersionUrl(model, v)
+  )
+  return {
+    outputs: {
+      decision,
+      version: plan.target,
+      report,
+      result: JSON.stringify({
+        command: 'rollback',
+        decision,
+        ...plan,
+        reason: inputs.reason,
+        by,
+        pullRequest: pull
+      }),
+      'production-versions': JSON.stringify(productionOutput),
+      'archived-versions': JSON.stringify(plan.retired),
+      'pr-number': pull ? String(pull.number) : '',
+      'pr-url': pull?.url ?? ''
+    },
+    summary: report
+  }
+}
+
+/** Which version goes back, and which come out. Pure: decided from the versions' tags and the production set. */
+export function planRollback(
+  model: string,
+  versions: ModelVersion[],
+  production: string[],
+  explicit: string | undefined,
+  runKey: string | undefined
+): RollbackPlan {
+  const resumed = runKey ? versions.find(v => tagValue(v.tags, ROLLBACK_TAGS.run) === runKey) : undefined
+  if (resumed !== undefined) {
+    const target = tagValue(resumed.tags, ROLLBACK_TAGS.rolledBackTo)!
+    const retired = versions
+      .filter(v => tagValue(v.tags, ROLLBACK_TAGS.run) === runKey)
+      .map(v => v.version)
+      .concat(production.filter(v => v !== target))
+    return { model, target, retired: [...new Set(retired)], resumed: true }
+  }
+  if (production.length === 0 && explicit === undefined) {
+    throw new Error(`${model} has no production version to roll back from; give \`version\` to restore one.`)
+  }
+  const target = explicit ?? previousProduction(model, versions, production)
+  return { model, target, retired: production.filter(v => v !== target), resumed: false }
+}
+
+/** The version that was in production before the current one, from the promote tags. */
+function previousProduction(model: string, versions: ModelVersion[], production: string[]): string {
+  const current = versions.find(v => v.version === production[0])
+  const recorded = tagValue(current?.tags ?? [], PROMOTE_TAGS.previousProduction)
+    ?.split(',')
+    .find(v => v !== 'none' && v !== '' && !production.includes(v))
+  if (recorded !== undefined) return recorded
+  const promotedBefore = versions
+    .filter(v => !production.includes(v.version) && tagValue(v.tags, PROMOTE_TAGS.promotedAt) !== undefined)
+    .sort(
+      (a, b) =>
+        tagValue(b.tags, PROMOTE_TAGS.promotedAt)!.localeCompare(
+          tagValue(a.tags, PROMOTE_TAGS.promotedAt)!
+        ) || compareVersions(b.version, a.version)
+    )
+  if (promotedBefore.length > 0) return promotedBefore[0].version
+  throw new Error(
+    `No earlier production version of ${model} is recorded (no ${PROMOTE_TAGS.previousProduction} or ${PROMOTE_TAGS.promotedAt} tags); give \`version\`.`
+  )
+}
+
+async function whoRanThis(
+  context: CommandContext,
+  repo: ReturnType<ReturnType<typeof lazyGate>>
+): Promise<string> {
+  const runId = Number(context.env.GITHUB_RUN_ID)
+  if (!Number.isInteger(runId) || runId <= 0 || !context.env.GITHUB_REPOSITORY)
+    return 'unknown (run outside GitHub Actions)'
+  const client = repo ?? lazyGate(context)()
+  if (client === undefined) return 'unknown (run outside GitHub Actions)'
+  try {
+    return (await client.runTriggeredBy(runId)) ?? 'unknown'
+  } catch (error) {
+    // In an emergency the rollback goes ahead; the tag says the name could not be read, and the log says why.
+    if (!(error instanceof GitHubApiError)) throw error
+    context.log.warning(
+      `Who started this run cannot be read (${error.message}); grant the job \`actions: read\`.`
+    )
+    return 'unknown (the workflow run could not be read)'
+  }
+}
+
+function rollbackBody(model: string, plan: RollbackPlan, reason: string, by: string, url: string): string {
+  return [
+    `${escapeMarkdown(model)} was rolled back to ${link(`v${plan.target}`, url)} by ${escapeMarkdown(by)}: the registry already serves it.`,
+    `Merging this pull request brings the record file in line, so Git stays the source of truth; the approvals the policy asks for apply.`,
+    '',
+    `**Reason:** ${escapeMarkdown(reason)}`,
+    '',
+    `**Taken out of production:** ${plan.retired.map(v => `v${v}`).join(', ') || 'none'}`
+  ].join('\n')
+}
+
+function rollbackReport(
+  model: string,
+  plan: RollbackPlan,
+  decision: string,
+  reason: string,
+  by: string,
+  pull: OpenedPullRequest | undefined,
+  versionUrl: (version: string) => string
+): string {
+  const heading =
+    decision === 'planned'
+      ? '📝 Rollback planned (dry run)'
+      : decision === 'unchanged'
+        ? 'ℹ️ Nothing to roll back'
+        : '⏪ Rolled back'
+  return [
+    `### ${heading}: ${escapeMarkdown(model)}`,
+    '',
+    table(
+      ['', 'Version', 'Now'],
+      [
+        ['⬆️', link(`v${plan.target}`, versionUrl(plan.target)), 'production'],
+        ...plan.retired.map(v => ['⬇️', link(`v${v}`, versionUrl(v)), 'out of production'])
+      ]
+    ),
+    '',
+    `**Reason:** ${escapeMarkdown(reason)} · **By:** ${escapeMarkdown(by)}` +
+      (pull ? ` · **Record pull request:** ${link(`#${pull.number}`, pull.url)}` : ''),
+    ''
+  ].join('\n')
+}
