@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import type { CommandHandler, CommandOutcome } from './commands/command.js'
+import { archiveCommand } from './commands/archive.js'
 import { evaluateCommand } from './commands/evaluate.js'
 import { promoteCommand } from './commands/promote.js'
 import { rollbackCommand } from './commands/rollback.js'
@@ -13,7 +14,8 @@ const COMMAND_HANDLERS: Partial<Record<CommandName, CommandHandler>> = {
   evaluate: evaluateCommand,
   verify: verifyCommand,
   promote: promoteCommand,
-  rollback: rollbackCommand
+  rollback: rollbackCommand,
+  archive: archiveCommand
 }
 
 /** The action's entry point: the one place that turns an error into a failed step. */

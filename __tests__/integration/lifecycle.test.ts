@@ -115,9 +115,18 @@ describe.each(testServers())('lifecycle adapters against %s', (_label, server) =
   it('uses configured alias names', async () => {
     const name = uniqueName('lc-names')
     const [v1, v2] = await createModelWithVersions(client, server, name, 2)
-    const lifecycle = createLifecycle(client, 'aliases', { staging: 'candidate', production: 'prod' })
+    const lifecycle = createLifecycle(client, 'aliases', {
+      staging: 'candidate',
+      production: 'prod',
+      extraProduction: 'prod_ab{n}'
+    })
     await lifecycle.moveToStaging(name, v1)
     await lifecycle.promoteReplacing(name, v2)
     expect(await aliasesOf(name)).toEqual({ candidate: v1, prod: v2 })
+    await lifecycle.setProduction(name, [v2, v1])
+    expect(await aliasesOf(name)).toEqual({ prod: v2, prod_ab2: v1 })
+    expect(await lifecycle.productionVersions(name)).toEqual([v2, v1])
+    await lifecycle.setProduction(name, [v1])
+    expect(await aliasesOf(name)).toEqual({ prod: v1 })
   })
 })

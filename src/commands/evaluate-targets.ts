@@ -51,7 +51,7 @@ export async function findTargets(
 }
 
 /** The registered models the policy covers: its exact names, and every registered model a glob matches. */
-async function coveredModels(
+export async function coveredModels(
   client: MlflowClient,
   policy: Policy
 ): Promise<{ model: string; entry: { key: string; policy: ModelPolicy } }[]> {

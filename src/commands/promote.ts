@@ -5,7 +5,7 @@ import { createOctokit, gitHubSettings } from '../gate/github.js'
 import { MARKERS } from '../gate/names.js'
 import { productionEntries } from '../gate/record.js'
 import { PromotionRepository, type PullRequestFacts } from '../gate/repository.js'
-import type { Lifecycle } from '../registry/lifecycle/index.js'
+import { productionAliasName, type Lifecycle } from '../registry/lifecycle/index.js'
 import { workflowRunUrl } from '../registry/tags.js'
 import { renderPromotion, type ProductionVersionOutput, type PromotionOutcome } from '../report/promotion.js'
 import type { CommandContext, CommandOutcome } from './command.js'
@@ -119,7 +119,7 @@ function outputs(
   return entries.map((entry, i) => ({
     version: entry.version,
     traffic: entry.traffic,
-    ...(names ? { alias: i === 0 ? names.production : `${names.production}-${i + 1}` } : {})
+    ...(names ? { alias: productionAliasName(names, i + 1) } : {})
   }))
 }
 

@@ -234,7 +234,20 @@ export const PolicySchema = z
       .strictObject({
         lifecycle: z.enum(['aliases', 'stages', 'both']).optional().describe('Default `aliases`.'),
         aliases: z
-          .strictObject({ staging: aliasName.optional(), production: aliasName.optional() })
+          .strictObject({
+            staging: aliasName.optional(),
+            production: aliasName.optional(),
+            extra_production: z
+              .string()
+              .regex(
+                /^[\w-]*\{n\}[\w-]*$/,
+                'a template of letters, digits, `_` and `-` with one `{n}`, e.g. `champion-{n}`'
+              )
+              .optional()
+              .describe(
+                'How extra production versions (A/B) are named; `{n}` is 2, 3, … (default `<production>-{n}`).'
+              )
+          })
           .optional()
       })
       .optional(),

@@ -1,6 +1,12 @@
 import type { MlflowClient } from '../client.js'
-import type { RegisteredModel } from '../schemas.js'
-import { compareVersions, DEFAULT_ALIASES, type AliasNames, type Lifecycle } from './lifecycle.js'
+import type { ModelVersion, RegisteredModel } from '../schemas.js'
+import {
+  DEFAULT_ALIASES,
+  extraProductionTemplate,
+  productionAliasName,
+  type AliasNames,
+  type Lifecycle
+} from './lifecycle.js'
 
 /**
  * The alias lifecycle MLflow recommends since 2.9: `champion` marks production, `challenger` staging.
@@ -18,18 +24,34 @@ export class AliasesLifecycle implements Lifecycle {
     return this.names
   }
 
-  private isExtraProductionAlias(alias: string): boolean {
-    return new RegExp(`^${escapeRegExp(this.names.production)}-\\d+$`).test(alias)
+  /** The slot number of an extra production alias (2, 3, …), or undefined for any other alias. */
+  private extraSlot(alias: string): number | undefined {
+    const template = extraProductionTemplate(this.names)
+    const pattern = new RegExp(`^${escapeRegExp(template).replace('\\{n\\}', '(\\d+)')}$`)
+    const slot = pattern.exec(alias)?.[1]
+    return slot === undefined || Number(slot) < 2 ? undefined : Number(slot)
   }
 
-  /** The production aliases of a model, primary first: [alias, version] pairs. */
-  async productionAliases(model: string, registered?: RegisteredModel): Promise<[string, string][]> {
-    const { aliases } = registered ?? (await this.client.getRegisteredModel(model))
+  private isExtraProductionAlias(alias: string): boolean {
+    return this.extraSlot(alias) !== undefined
+  }
+
+  /** The production aliases among a model's aliases, primary first: [alias, version] pairs. */
+  private productionPairs(aliases: RegisteredModel['aliases']): [string, string][] {
     const primary = aliases.filter(a => a.alias === this.names.production)
     const extra = aliases
       .filter(a => this.isExtraProductionAlias(a.alias))
-      .sort((a, b) => compareVersions(a.alias.split('-').pop()!, b.alias.split('-').pop()!))
+      .sort((a, b) => this.extraSlot(a.alias)! - this.extraSlot(b.alias)!)
     return [...primary, ...extra].map(a => [a.alias, a.version])
+  }
+
+  async productionAliases(model: string, registered?: RegisteredModel): Promise<[string, string][]> {
+    const { aliases } = registered ?? (await this.client.getRegisteredModel(model))
+    return this.productionPairs(aliases)
+  }
+
+  productionIn(_versions: ModelVersion[], registered: RegisteredModel): string[] {
+    return [...new Set(this.productionPairs(registered.aliases).map(([, version]) => version))]
   }
 
   async productionVersions(model: string, registered?: RegisteredModel): Promise<string[]> {
@@ -66,17 +88,14 @@ export class AliasesLifecycle implements Lifecycle {
     }
     const taken = new Set(current.map(([alias]) => alias))
     let slot = 2
-    while (taken.has(`${this.names.production}-${slot}`)) slot++
-    await this.client.setAlias(model, `${this.names.production}-${slot}`, version)
+    while (taken.has(productionAliasName(this.names, slot))) slot++
+    await this.client.setAlias(model, productionAliasName(this.names, slot), version)
   }
 
   async setProduction(model: string, versions: string[]): Promise<void> {
     const registered = await this.client.getRegisteredModel(model)
     const current = new Map(registered.aliases.map(a => [a.alias, a.version]))
-    const wanted = versions.map((version, i) => [
-      i === 0 ? this.names.production : `${this.names.production}-${i + 1}`,
-      version
-    ])
+    const wanted = versions.map((version, i) => [productionAliasName(this.names, i + 1), version])
     // One alias at a time, primary first: each move is atomic, and no alias is removed before its replacement is set.
     for (const [alias, version] of wanted) {
       if (current.get(alias) !== version) await this.client.setAlias(model, alias, version)

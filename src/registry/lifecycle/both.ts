@@ -1,5 +1,5 @@
 import type { MlflowClient } from '../client.js'
-import type { RegisteredModel } from '../schemas.js'
+import type { ModelVersion, RegisteredModel } from '../schemas.js'
 import { AliasesLifecycle } from './aliases.js'
 import { compareVersions, DEFAULT_ALIASES, type AliasNames, type Lifecycle } from './lifecycle.js'
 import { StagesLifecycle } from './stages.js'
@@ -24,6 +24,11 @@ export class BothLifecycle implements Lifecycle {
       this.stages.productionVersions(model)
     ])
     return [...byAlias, ...byStage.filter(v => !byAlias.includes(v)).sort((a, b) => compareVersions(b, a))]
+  }
+
+  productionIn(versions: ModelVersion[], registered: RegisteredModel): string[] {
+    const byAlias = this.aliases.productionIn(versions, registered)
+    return [...byAlias, ...this.stages.productionIn(versions).filter(v => !byAlias.includes(v))]
   }
 
   async stagingVersions(model: string, registered?: RegisteredModel): Promise<string[]> {

@@ -8,6 +8,7 @@ export function lifecycleFromPolicy(registry: MlflowClient, policy: Policy): Lif
   const settings = policy.registry
   return createLifecycle(registry, settings?.lifecycle ?? 'aliases', {
     staging: settings?.aliases?.staging ?? DEFAULT_ALIASES.staging,
-    production: settings?.aliases?.production ?? DEFAULT_ALIASES.production
+    production: settings?.aliases?.production ?? DEFAULT_ALIASES.production,
+    extraProduction: settings?.aliases?.extra_production
   })
 }

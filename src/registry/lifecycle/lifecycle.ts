@@ -1,10 +1,21 @@
-import type { RegisteredModel } from '../schemas.js'
+import type { ModelVersion, RegisteredModel } from '../schemas.js'
 
 export type LifecycleKind = 'stages' | 'aliases' | 'both'
 
 export interface AliasNames {
   staging: string
   production: string
+  /** How extra production versions (A/B) are named: a template with `{n}` (2, 3, …); default `<production>-{n}`. */
+  extraProduction?: string
+}
+
+/** The alias of the n-th production version (n from 1; the first is the production alias itself). */
+export function productionAliasName(names: AliasNames, n: number): string {
+  return n === 1 ? names.production : extraProductionTemplate(names).replace('{n}', String(n))
+}
+
+export function extraProductionTemplate(names: AliasNames): string {
+  return names.extraProduction ?? `${names.production}-{n}`
 }
 
 export const DEFAULT_ALIASES: AliasNames = { staging: 'challenger', production: 'champion' }
@@ -20,6 +31,8 @@ export interface Lifecycle {
   readonly aliasNames?: AliasNames
   /** Current production versions, primary first. `registered` saves a request when the caller has it. */
   productionVersions(model: string, registered?: RegisteredModel): Promise<string[]>
+  /** The production versions, from state already read (every version of the model, and the model). */
+  productionIn(versions: ModelVersion[], registered: RegisteredModel): string[]
   stagingVersions(model: string, registered?: RegisteredModel): Promise<string[]>
   moveToStaging(model: string, version: string): Promise<void>
   /** Makes `version` the (primary) production version and retires every other production version. */

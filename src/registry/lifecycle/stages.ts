@@ -1,4 +1,5 @@
 import { quote, type MlflowClient, type Stage } from '../client.js'
+import type { ModelVersion } from '../schemas.js'
 import { compareVersions, type Lifecycle } from './lifecycle.js'
 
 /** The legacy stage lifecycle (deprecated by MLflow since 2.9, still served by 2.x and 3.x). */
@@ -12,6 +13,13 @@ export class StagesLifecycle implements Lifecycle {
     const versions = await this.client.searchModelVersions(`name=${quote(model)}`)
     return versions
       .filter(version => version.current_stage === stage)
+      .map(version => version.version)
+      .sort((a, b) => compareVersions(b, a))
+  }
+
+  productionIn(versions: ModelVersion[]): string[] {
+    return versions
+      .filter(version => version.current_stage === 'Production')
       .map(version => version.version)
       .sort((a, b) => compareVersions(b, a))
   }

@@ -1,0 +1,140 @@
+import pLimit from 'p-limit'
+import { loadPolicyFile } from '../policy/file.js'
+import { findModelPolicy } from '../policy/models.js'
+import type { ModelPolicy } from '../policy/schema.js'
+import { planArchival, type ArchivalPlan } from '../operate/retention.js'
+import { quote } from '../registry/client.js'
+import { isNotFound } from '../registry/errors.js'
+import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
+import { PROMOTE_TAGS } from '../registry/tags.js'
+import { escapeMarkdown, fitMarkdown, link, table } from '../report/markdown.js'
+import type { CommandContext, CommandOutcome } from './command.js'
+import { coveredModels } from './evaluate-targets.js'
+
+/** Registry writes in flight at once: enough to hide latency, few enough not to overload a small server. */
+const CONCURRENCY = 8
+
+/**
+ * `archive`: applies each model's `retention`. Staging versions not promoted within the window are archived
+ * (stage `Archived` and/or the archive tags); production, aliased and roll-back-target versions are never touched;
+ * archived versions beyond `keep_archived` are reported. `dry-run` prints the plan.
+ */
+export async function archiveCommand(context: CommandContext): Promise<CommandOutcome> {
+  const { inputs, registry, log } = context
+  const loaded = await loadPolicyFile(context.workspace, inputs.policy)
+  const lifecycle = lifecycleFromPolicy(registry, loaded.policy)
+  let models: { model: string; entry: { key: string; policy: ModelPolicy } }[]
+  if (inputs.model !== undefined) {
+    const entry = findModelPolicy(loaded.policy, inputs.model)
+    if (entry === undefined)
+      throw new Error(`The policy ${loaded.path} has no entry for model "${inputs.model}".`)
+    models = [{ model: inputs.model, entry }]
+  } else {
+    models = await coveredModels(registry, loaded.policy)
+  }
+
+  const now = context.now()
+  const plans: ArchivalPlan[] = []
+  const notes: string[] = []
+  for (const { model, entry } of models) {
+    const retention = entry.policy.retention
+    if (retention === undefined) continue
+    let registered
+    try {
+      registered = await registry.getRegisteredModel(model)
+    } catch (error) {
+      if (!isNotFound(error)) throw error
+      notes.push(`${model} is not registered yet.`)
+      continue
+    }
+    const versions = await registry.searchModelVersions(`name=${quote(model)}`)
+    const production = lifecycle.productionIn(versions, registered)
+    const plan = planArchival(model, versions, registered.aliases, production, retention, lifecycle.kind, now)
+    plans.push(plan)
+    log.info(
+      `${model}: ${versions.length} versions; ${plan.archive.length} to archive, ${plan.protected.length} kept by protection, ${plan.beyondKeep.length} archived beyond keep_archived`
+    )
+    if (!inputs.dryRun) {
+      const limit = pLimit(CONCURRENCY)
+      const stamp = now.toISOString()
+      await Promise.all(
+        plan.archive.map(step =>
+          limit(async () => {
+            // The stage first: the tags then say why, and a re-run skips what is already archived.
+            if (lifecycle.kind !== 'aliases') {
+              await registry.transitionStage(model, step.version, 'Archived', false)
+            }
+            await Promise.all([
+              registry.setModelVersionTag(model, step.version, PROMOTE_TAGS.archivedReason, step.reason),
+              registry.setModelVersionTag(model, step.version, PROMOTE_TAGS.archivedAt, stamp)
+            ])
+          })
+        )
+      )
+    }
+  }
+
+  const archived = plans.flatMap(plan => plan.archive.map(step => ({ model: plan.model, ...step })))
+  const decision = inputs.dryRun ? 'planned' : archived.length > 0 ? 'archived' : 'none'
+  const report = fitMarkdown(
+    renderArchiveReport(plans, notes, inputs.dryRun, (model, version) =>
+      registry.modelVersionUrl(model, version)
+    )
+  )
+  return {
+    outputs: {
+      decision,
+      version: '',
+      report,
+      result: JSON.stringify({ command: 'archive', dryRun: inputs.dryRun, decision, plans, notes }),
+      'archived-versions': JSON.stringify(archived)
+    },
+    summary: report
+  }
+}
+
+function renderArchiveReport(
+  plans: ArchivalPlan[],
+  notes: string[],
+  dryRun: boolean,
+  versionUrl: (model: string, version: string) => string
+): string {
+  const total = plans.reduce((sum, plan) => sum + plan.archive.length, 0)
+  const parts = [
+    `## MLflow Promotion Gate: archive${dryRun ? ' (dry run: nothing was changed)' : ''}`,
+    '',
+    `${total} version${total === 1 ? '' : 's'} ${dryRun ? 'would be' : ''} archived across ${plans.length} model${plans.length === 1 ? '' : 's'}.`.replace(
+      '  ',
+      ' '
+    )
+  ]
+  for (const note of notes) parts.push('', `> ${escapeMarkdown(note)}`)
+  for (const plan of plans) {
+    parts.push('', `### ${escapeMarkdown(plan.model)}`, '')
+    if (plan.archive.length === 0) parts.push('Nothing to archive.')
+    else {
+      parts.push(
+        table(
+          ['Version', dryRun ? 'Would archive because' : 'Archived because'],
+          plan.archive.map(step => [
+            link(`v${step.version}`, versionUrl(plan.model, step.version)),
+            escapeMarkdown(step.reason)
+          ])
+        )
+      )
+    }
+    if (plan.protected.length > 0) {
+      parts.push(
+        '',
+        `Kept although past the window: ${plan.protected.map(step => `v${step.version} (${escapeMarkdown(step.reason)})`).join(', ')}.`
+      )
+    }
+    if (plan.beyondKeep.length > 0) {
+      parts.push(
+        '',
+        `Archived versions beyond \`keep_archived\` (reported, never deleted): ${plan.beyondKeep.map(v => `v${v}`).join(', ')}.`
+      )
+    }
+  }
+  return parts.join('\n') + '\n'
+}
