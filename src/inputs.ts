@@ -49,7 +49,8 @@ export const InputsSchema = z.object({
   reason: optional,
   openPr: booleanInput('open-pr'),
   failOnReject: booleanInput('fail-on-reject'),
-  failOnDrift: booleanInput('fail-on-drift')
+  failOnDrift: booleanInput('fail-on-drift'),
+  driftIssue: booleanInput('drift-issue')
 })
 export type Inputs = z.infer<typeof InputsSchema>
 
@@ -60,7 +61,8 @@ export const INPUT_DEFAULTS: Record<string, string> = {
   'dry-run': 'false',
   'open-pr': 'true',
   'fail-on-reject': 'true',
-  'fail-on-drift': 'false'
+  'fail-on-drift': 'false',
+  'drift-issue': 'false'
 }
 
 export type InputReader = (name: string) => string
@@ -85,7 +87,8 @@ export function readInputs(read: InputReader): Inputs {
     reason: get('reason'),
     openPr: get('open-pr'),
     failOnReject: get('fail-on-reject'),
-    failOnDrift: get('fail-on-drift')
+    failOnDrift: get('fail-on-drift'),
+    driftIssue: get('drift-issue')
   })
   if (!result.success) {
     throw new Error(`Invalid input: ${result.error.issues.map(issue => issue.message).join('; ')}`)

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import type { CommandHandler, CommandOutcome } from './commands/command.js'
 import { archiveCommand } from './commands/archive.js'
+import { auditCommand } from './commands/audit.js'
 import { evaluateCommand } from './commands/evaluate.js'
 import { promoteCommand } from './commands/promote.js'
 import { rollbackCommand } from './commands/rollback.js'
@@ -10,12 +11,13 @@ import { readInputs, type CommandName } from './inputs.js'
 import { actionsLogger, inert } from './logger.js'
 import { FileProblemsError } from './yaml-file.js'
 
-const COMMAND_HANDLERS: Partial<Record<CommandName, CommandHandler>> = {
+const COMMAND_HANDLERS: Record<CommandName, CommandHandler> = {
   evaluate: evaluateCommand,
   verify: verifyCommand,
   promote: promoteCommand,
   rollback: rollbackCommand,
-  archive: archiveCommand
+  archive: archiveCommand,
+  audit: auditCommand
 }
 
 /** The action's entry point: the one place that turns an error into a failed step. */
@@ -28,9 +30,6 @@ export async function run(): Promise<void> {
       )
     )
     const handler = COMMAND_HANDLERS[inputs.command]
-    if (handler === undefined) {
-      throw new Error(`The \`${inputs.command}\` command is not available in this version of the action.`)
-    }
     const registry = createRegistry(inputs, process.env)
     let outcome: CommandOutcome
     try {

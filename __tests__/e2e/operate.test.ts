@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
 import type { GitHubStandIn } from '../../tools/github-stand-in/index.js'
 import type { LifecycleKind } from '../../src/registry/lifecycle/index.js'
 import { GateWorld } from '../harness/gate-world.js'
@@ -128,5 +130,102 @@ describe(`rollback against ${label}`, () => {
     expect(dry.outputs.decision).toBe('planned')
     expect(dry.summary).toContain('Rollback planned (dry run)')
     expect(await world.registryState(s)).toEqual(before)
+  })
+})
+
+/** Changes the registry the way a person would outside the gate: with MLflow's own Python client. */
+function withPythonClient(venv: string, url: string, statement: string): void {
+  const script = `from mlflow import MlflowClient\nc = MlflowClient(${JSON.stringify(url)})\n${statement}\n`
+  execFileSync(join(venv, 'bin', 'python'), ['-c', script], {
+    stdio: 'pipe',
+    env: { ...process.env, MLFLOW_TRACKING_URI: url }
+  })
+}
+
+describe(`audit against ${label}`, () => {
+  const world = new GateWorld(server)
+  const { weaker, stronger } = world.seeded
+  let github: GitHubStandIn
+  beforeAll(async () => {
+    await world.start()
+    github = world.github
+  })
+  afterAll(() => world.stop())
+  afterEach(() => github.assertNoViolations())
+
+  describe.each<LifecycleKind>(['aliases', 'stages'])('%s lifecycle', lifecycle => {
+    it("reports a change made with MLflow's Python client as drift and keeps one issue about it", async () => {
+      const s = await world.scenario([weaker, stronger], { lifecycle })
+      const [v1, v2] = s.versions
+      const { number } = await world.promoteThroughGate(s, v1)
+      const audit = (extra: Record<string, string> = {}) =>
+        runBundle(world.inputs('audit', { model: s.model, 'drift-issue': 'true', ...extra }), {
+          env: world.env(s)
+        })
+
+      const clean = await audit()
+      expect(clean.status).toBe(0)
+      expect(clean.outputs.decision).toBe('clean')
+      expect(JSON.parse(clean.outputs.drift)).toEqual([])
+      expect(clean.summary).toContain(`### ✅ ${s.model}`)
+      expect(clean.summary).toMatch(
+        new RegExp(
+          `\\| v${v1} \\| \\[promoted\\]\\(${github.htmlUrl}/${s.repo}/pull/${number}\\) \\| carol \\| approved by alice,bob`
+        )
+      )
+      expect(clean.summary).toContain('| [evaluated](') // the staging gate's verdict, from the tags
+      expect(clean.summary).toContain('Record history:')
+      expect(github.issues(s.repo)).toEqual([])
+
+      const name = JSON.stringify(s.model)
+      withPythonClient(
+        server.venv,
+        server.url,
+        lifecycle === 'stages'
+          ? `c.transition_model_version_stage(${name}, "${v2}", "Production", archive_existing_versions=True)`
+          : `c.set_registered_model_alias(${name}, "champion", "${v2}")`
+      )
+      const drifted = await audit({ 'fail-on-drift': 'true' })
+      expect(drifted.status).toBe(1)
+      expect(drifted.outputs.decision).toBe('drift')
+      const file = `.github/models/${s.model}.yml`
+      expect(JSON.parse(drifted.outputs.drift)).toEqual([
+        {
+          model: s.model,
+          expected: [{ version: v1, traffic: 100 }],
+          actual: [v2],
+          differences: [
+            `v${v1} is in the record but not in production`,
+            `v${v2} is in production but not in the record`
+          ],
+          advice: expect.stringContaining(`run \`rollback\` with \`version: ${v1}\``)
+        }
+      ])
+      expect(drifted.stdout).toContain(`::error::Drift in ${s.model}`)
+      const [issue] = github.issues(s.repo) as {
+        title: string
+        body: string
+        state: string
+        labels: { name: string }[]
+      }[]
+      expect(issue.labels.map(l => l.name)).toEqual(['model-drift'])
+      expect(issue.body).toContain(`v${v2} is in production but not in the record`)
+      expect(issue.body).toContain(file)
+
+      // Restoring the record's state with rollback clears the drift and closes the issue.
+      const restore = await runBundle(
+        world.inputs('rollback', {
+          model: s.model,
+          version: v1,
+          reason: 'undo manual change',
+          'open-pr': 'false'
+        }),
+        { env: world.env(s) }
+      )
+      expect(restore.status).toBe(0)
+      const again = await audit()
+      expect(again.outputs.decision).toBe('clean')
+      expect(github.issues(s.repo)).toEqual([expect.objectContaining({ state: 'closed' })])
+    })
   })
 })

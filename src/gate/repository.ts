@@ -215,6 +215,60 @@ export class PromotionRepository {
     }
   }
 
+  /** The latest commits that changed a file on a branch, newest first. */
+  async fileCommits(
+    path: string,
+    branch: string,
+    limit = 20
+  ): Promise<{ sha: string; author?: string; date?: string; message: string }[]> {
+    const { data } = await this.octokit.rest.repos.listCommits({
+      ...this.base,
+      path,
+      sha: branch,
+      per_page: limit
+    })
+    return data.map(commit => ({
+      sha: commit.sha,
+      author: commit.author?.login,
+      date: commit.commit.committer?.date ?? commit.commit.author?.date,
+      message: commit.commit.message.split('\n')[0]
+    }))
+  }
+
+  /** The open issue carrying a label, created (or updated in place) with this title and body; closed when body is undefined. */
+  async syncIssue(
+    label: string,
+    title: string,
+    body: string | undefined
+  ): Promise<{ number: number; url: string } | undefined> {
+    const open = await this.octokit.rest.issues.listForRepo({
+      ...this.base,
+      state: 'open',
+      labels: label,
+      per_page: 100
+    })
+    const existing = open.data.find(issue => issue.pull_request === undefined)
+    if (body === undefined) {
+      if (existing !== undefined) {
+        await this.octokit.rest.issues.update({
+          ...this.base,
+          issue_number: existing.number,
+          state: 'closed',
+          state_reason: 'completed'
+        })
+      }
+      return undefined
+    }
+    if (existing !== undefined) {
+      if (existing.body !== body || existing.title !== title) {
+        await this.octokit.rest.issues.update({ ...this.base, issue_number: existing.number, title, body })
+      }
+      return { number: existing.number, url: existing.html_url }
+    }
+    const { data } = await this.octokit.rest.issues.create({ ...this.base, title, body, labels: [label] })
+    return { number: data.number, url: data.html_url }
+  }
+
   /** The person who started (or re-ran) a workflow run, as GitHub's API names them. */
   async runTriggeredBy(runId: number): Promise<string | undefined> {
     const { data } = await this.octokit.rest.actions.getWorkflowRun({ ...this.base, run_id: runId })
