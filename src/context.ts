@@ -1,22 +1,33 @@
 import * as core from '@actions/core'
 import type { Inputs } from './inputs.js'
+import type { Logger } from './logger.js'
 import { resolveRegistryConfig } from './registry/config.js'
 import { MlflowClient } from './registry/client.js'
 import { MlflowHttp } from './registry/http.js'
 
-export function maskSecrets(secrets: Iterable<string>): void {
+export type SecretMasker = (secret: string) => void
+
+/** In GitHub Actions: the runner hides these values in every log line from now on. */
+export const actionsMasker: SecretMasker = secret => core.setSecret(secret)
+
+export function maskSecrets(secrets: Iterable<string>, mask: SecretMasker): void {
   for (const secret of secrets) {
     // Multi-line secrets are masked line by line, as the runner matches masks per line.
-    for (const line of secret.split(/\r?\n/)) if (line.trim() !== '') core.setSecret(line)
+    for (const line of secret.split(/\r?\n/)) if (line.trim() !== '') mask(line)
   }
 }
 
-export function createRegistry(inputs: Inputs, env: NodeJS.ProcessEnv): MlflowClient {
+export function createRegistry(
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  mask: SecretMasker
+): MlflowClient {
   const { config, secrets } = resolveRegistryConfig(inputs, env)
-  maskSecrets(secrets)
+  maskSecrets(secrets, mask)
   const http = new MlflowHttp(config, secrets, {
     onRetry: ({ endpoint, attempt, delayMs, reason }) =>
-      core.info(`MLflow ${endpoint}: ${reason}; retry ${attempt} in ${delayMs} ms`)
+      log.info(`MLflow ${endpoint}: ${reason}; retry ${attempt} in ${delayMs} ms`)
   })
   return new MlflowClient(http)
 }

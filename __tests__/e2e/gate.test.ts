@@ -256,8 +256,21 @@ function gateSuite(server: TestServer) {
     expect(stale.stdout).toContain('changes only its record file: changes 2 files')
   })
 
+  /** The `production-versions` output says what the registry holds: versions, weights and aliases. */
+  async function expectOutputMatchesRegistry(s: Scenario, output: string) {
+    const entries = JSON.parse(output) as { version: string; traffic: number; alias?: string }[]
+    const production = await world.productionVersions(s)
+    expect(new Set(production)).toEqual(new Set(entries.map(e => e.version)))
+    const aliases = (await client.getRegisteredModel(s.model)).aliases
+    for (const entry of entries) {
+      expect((await promotionTags(s, entry.version))['promotion.traffic']).toBe(String(entry.traffic))
+      if (entry.alias !== undefined)
+        expect(aliases).toContainEqual({ alias: entry.alias, version: entry.version })
+    }
+  }
+
   describe.each<LifecycleKind>(['aliases', 'stages'])('A/B in the %s lifecycle', lifecycle => {
-    it('a 90/10 record leaves two production versions with traffic tags; promote also runs on push', async () => {
+    it('a 90/10 record leaves two production versions with traffic tags, then 100/0; promote also runs on push', async () => {
       const s = await scenario([weaker, stronger], { lifecycle, strategy: 'ab' })
       const [v1, v2] = s.versions
       const number = Number((await evaluate(s, v2)).outputs['pr-number'])
@@ -290,6 +303,27 @@ function gateSuite(server: TestServer) {
       expect((await promotionTags(s, v1))['promotion.traffic']).toBe('90')
       expect((await promotionTags(s, v2))['promotion.traffic']).toBe('10')
       expect((await promotionTags(s, v2))['promotion.merged_by']).toBe('bob')
+      await expectOutputMatchesRegistry(s, result.outputs['production-versions'])
+
+      // Then 100/0: both stay in production, the weights move.
+      const shift = await github.openPullRequest('dave', s.repo, {
+        branch: 'shift-traffic',
+        title: 'All traffic to the champion',
+        files: {
+          [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${v1}\n    traffic: 100\n  - version: ${v2}\n    traffic: 0\n`
+        }
+      })
+      await github.review('alice', s.repo, shift.number, 'APPROVE')
+      await github.review('bob', s.repo, shift.number, 'APPROVE')
+      await github.merge('carol', s.repo, shift.number)
+      const shifted = await promote(s, shift.number)
+      expect(shifted.status).toBe(0)
+      expect(
+        JSON.parse(shifted.outputs['production-versions']).map((p: { traffic: number }) => p.traffic)
+      ).toEqual([100, 0])
+      expect((await promotionTags(s, v1))['promotion.traffic']).toBe('100')
+      expect((await promotionTags(s, v2))['promotion.traffic']).toBe('0')
+      await expectOutputMatchesRegistry(s, shifted.outputs['production-versions'])
     })
   })
 }

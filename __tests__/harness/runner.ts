@@ -77,3 +77,25 @@ export async function runBundle(
     summary: readFileSync(summaryFile, 'utf8')
   }
 }
+
+const cli = resolve(import.meta.dirname, '../../dist/cli/index.js')
+
+/** Runs the committed CLI bundle as a user would from a shell in `cwd`. */
+export async function runCliBundle(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv }
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH, HOME: options.cwd, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', chunk => (stdout += chunk))
+  child.stderr.on('data', chunk => (stderr += chunk))
+  const status = await new Promise<number | null>(resolveStatus =>
+    child.on('close', code => resolveStatus(code))
+  )
+  return { status, stdout, stderr }
+}
