@@ -198,7 +198,7 @@ describe(`audit against ${label}`, () => {
             `v${v1} is in the record but not in production`,
             `v${v2} is in production but not in the record`
           ],
-          advice: expect.stringContaining(`run \`rollback\` with \`version: ${v1}\``)
+          advice: expect.stringContaining(`run rollback with version ${v1}`)
         }
       ])
       expect(drifted.stdout).toContain(`::error::Drift in ${s.model}`)

@@ -22,6 +22,9 @@ export interface ScenarioOptions {
   /** Index of the version put in production directly (as before the gate existed); none when undefined. */
   champion?: number
   extraPolicy?: string[]
+  /** Names to use instead of unique ones (the demo). */
+  model?: string
+  repo?: string
 }
 
 /**
@@ -76,8 +79,8 @@ export class GateWorld {
 
   /** A repository with the policy committed, and an MLflow model made of copies of seeded versions. */
   async scenario(sources: [string, string][], options: ScenarioOptions = {}): Promise<Scenario> {
-    const model = uniqueName('gate')
-    const repo = `acme/${uniqueName('models')}`
+    const model = options.model ?? uniqueName('gate')
+    const repo = options.repo ?? `acme/${uniqueName('models')}`
     const lifecycle = options.lifecycle ?? 'aliases'
     const versions = await createModelFrom(this.client, model, sources)
     if (options.champion !== undefined) {

@@ -67,7 +67,7 @@ export function detectDrift(
     differences,
     advice:
       `Production was changed outside the gate (in the MLflow UI or with a client). To restore the record, run ` +
-      `\`rollback\` with \`version: ${expected[0]}\`${record.length > 1 ? ' and re-run `promote` on the last merge' : ''}; ` +
+      `rollback with version ${expected[0]}${record.length > 1 ? ' and re-run promote on the last merge' : ''}; ` +
       `to keep the registry as it is, merge a pull request that changes ${recordFile} to ${list(production)}.`
   }
 }
