@@ -223,6 +223,24 @@ function gateSuite(server: TestServer) {
     await expectRefused(s, number, 'comes from this repository: head branch lives in outsider/')
   })
 
+  it('refuses to apply an older merge once a newer record change has merged', async () => {
+    const s = await scenario([weaker, stronger, stronger])
+    const [, v2, v3] = s.versions
+    const older = Number((await evaluate(s, v2)).outputs['pr-number'])
+    await github.review('alice', s.repo, older, 'APPROVE')
+    await github.review('bob', s.repo, older, 'APPROVE')
+    await github.merge('carol', s.repo, older)
+    const newer = await openByHand(s, v3)
+    await github.review('bob', s.repo, newer.number, 'APPROVE')
+    await github.review('carol', s.repo, newer.number, 'APPROVE')
+    await github.merge('dave', s.repo, newer.number)
+    // The promote of the newer merge runs first (queued runs need not keep their order).
+    expect((await promote(s, newer.number)).status).toBe(0)
+    expect(await world.productionVersions(s)).toEqual([v3])
+    await expectRefused(s, older, 'still the latest record: .github/models/', false)
+    expect(await world.productionVersions(s)).toEqual([v3])
+  })
+
   it('does nothing for a pull request closed without merging', async () => {
     const s = await scenario([weaker, stronger])
     const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])

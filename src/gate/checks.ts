@@ -131,10 +131,22 @@ export async function reviewPullRequest(
   review.recordFile = file.path
 
   const recordRef = options.mode === 'promote' ? pull.mergeCommitSha : pull.headSha
-  const [recordText, previousText] = await Promise.all([
+  const [recordText, previousText, latestText] = await Promise.all([
     recordRef ? repo.readFile(file.path, recordRef) : Promise.resolve(undefined),
-    repo.readFile(file.path, pull.baseSha)
+    repo.readFile(file.path, pull.baseSha),
+    options.mode === 'promote' ? repo.readFile(file.path, defaultBranch) : Promise.resolve(undefined)
   ])
+  if (options.mode === 'promote' && recordText !== undefined) {
+    // A queued or re-run promote of an older merge must never move production back behind a newer record.
+    const latest = latestText?.content === recordText.content
+    add(
+      'still the latest record',
+      latest,
+      latest
+        ? `${file.path} on ${defaultBranch} is the one this merge wrote`
+        : `${file.path} has changed on ${defaultBranch} since this merge; promote the latest change instead`
+    )
+  }
   if (recordText === undefined) {
     add('record is valid', false, `${file.path} cannot be read at ${recordRef ?? 'the merge commit'}`)
     return finish(review)
