@@ -1,0 +1,113 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { GitHubStandIn } from '../../tools/github-stand-in/index.js'
+import { GateWorld } from '../harness/gate-world.js'
+import { runBundle, type BundleRun } from '../harness/runner.js'
+import { testServers } from '../harness/servers.js'
+
+const [[label, server]] = testServers()
+
+/** Everything a run left where people or logs can see it. */
+function visible(run: BundleRun): string {
+  return [run.stdout.replace(/^::add-mask::.*$/gm, ''), run.summary, ...Object.values(run.outputs)].join('\n')
+}
+
+describe(`secrets and injection against ${label}`, () => {
+  const world = new GateWorld(server)
+  const { weaker, stronger } = world.seeded
+  let github: GitHubStandIn
+  beforeAll(async () => {
+    await world.start()
+    github = world.github
+  })
+  afterAll(() => world.stop())
+  afterEach(() => github.assertNoViolations())
+
+  it('never shows the MLflow token or the GitHub token, in any command', async () => {
+    const s = await world.scenario([weaker, stronger], { champion: 0 })
+    const mlflowToken = 'mlflow-bearer-Recognisable-6f1d2c'
+    const secrets = [mlflowToken, world.bot.token]
+    const run = (command: string, extra: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) =>
+      runBundle(world.inputs(command, { 'tracking-token': mlflowToken, ...extra }), {
+        env: world.env(s, env)
+      })
+
+    const runs: BundleRun[] = []
+    const evaluated = await run('evaluate', { model: s.model, version: s.versions[1] })
+    runs.push(evaluated)
+    const number = Number(evaluated.outputs['pr-number'])
+    runs.push(
+      await runBundle(world.inputs('verify', { 'tracking-token': mlflowToken }), {
+        env: world.env(s),
+        event: { name: 'pull_request', payload: github.pullRequestEvent(s.repo, number, 'opened', 'alice') }
+      })
+    )
+    await github.review('alice', s.repo, number, 'APPROVE')
+    await github.review('bob', s.repo, number, 'APPROVE')
+    await github.merge('carol', s.repo, number)
+    runs.push(
+      await runBundle(world.inputs('promote', { 'tracking-token': mlflowToken }), {
+        env: world.env(s),
+        event: { name: 'pull_request', payload: github.pullRequestEvent(s.repo, number, 'closed', 'carol') }
+      })
+    )
+    const { id } = github.addWorkflowRun(s.repo, { event: 'workflow_dispatch', actor: 'dave' })
+    runs.push(await run('rollback', { model: s.model, reason: 'drill' }, { GITHUB_RUN_ID: String(id) }))
+    runs.push(await run('archive', { 'dry-run': 'true' }))
+    runs.push(await run('audit', { model: s.model }))
+    // A failing call: the wrong MLflow URL gives an error message, which must not carry the token either.
+    runs.push(
+      await runBundle(
+        world.inputs('evaluate', {
+          model: s.model,
+          'tracking-token': mlflowToken,
+          'tracking-uri': 'http://127.0.0.1:9'
+        }),
+        {
+          env: { ...world.env(s), MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' }
+        }
+      )
+    )
+
+    expect(runs.map(r => r.status)).toEqual([0, 0, 0, 0, 0, 0, 1])
+    for (const r of runs) {
+      expect(r.stdout).toContain(`::add-mask::${mlflowToken}`)
+      for (const secret of secrets) expect(visible(r)).not.toContain(secret)
+    }
+    const published = [
+      ...(github.pullRequests(s.repo) as { body: string }[]).map(p => p.body),
+      ...(github.comments(s.repo, number) as { body: string }[]).map(c => c.body)
+    ].join('\n')
+    for (const secret of secrets) expect(published).not.toContain(secret)
+  })
+
+  it('keeps hostile registry text inert in summaries, PR bodies and logs', async () => {
+    const hostile =
+      'evil <img src=x onerror=alert(1)> @octocat ::set-output name=decision::passed [x](http://evil.test)'
+    const s = await world.scenario([weaker, stronger], { champion: 0, model: `hostile-${Date.now()}` })
+    await world.client.setModelVersionTag(s.model, s.versions[1], 'validation_status', hostile)
+    const policy = world
+      .policyText(s.model)
+      .replace(
+        '        - { metric: accuracy, min: 0.95 }',
+        '        - { metric: accuracy, min: 0.95 }\n        - { tag: validation_status, equals: passed }'
+      )
+    writeFileSync(join(s.workspace, '.github/model-promotion.yml'), policy)
+    const result = await runBundle(
+      world.inputs('evaluate', { model: s.model, version: s.versions[1], 'fail-on-reject': 'false' }),
+      {
+        env: world.env(s)
+      }
+    )
+    expect(result.status).toBe(0)
+    expect(result.outputs.decision).toBe('failed')
+    // The tag value reaches the report only escaped: no HTML, no mention, no link.
+    expect(result.summary).toContain('&lt;img src=x onerror=alert\\(1\\)&gt;')
+    expect(result.summary).toContain('@\u200boctocat')
+    expect(result.summary).not.toContain('<img')
+    expect(result.summary).not.toMatch(/(^|[^\\])\[x\]\(http/)
+    // No line of the log starts a workflow command from registry text.
+    expect(result.stdout.split('\n').filter(line => line.startsWith('::set-output'))).toEqual([])
+  })
+})
