@@ -4,9 +4,5 @@
 # when absent) and Python 3 with venv. `--keep` leaves the servers up afterwards.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-PATH="$(bash scripts/node.sh):$PATH"
-export PATH
-if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
-fi
+source scripts/lib/prepare.sh
 exec node node_modules/tsx/dist/cli.mjs scripts/demo.ts "$@"
