@@ -1,5 +1,6 @@
 import { evaluatePolicy } from '../policy/evaluate.js'
 import { loadPolicyFile, type LoadedPolicy } from '../policy/file.js'
+import { evidenceOptionsFor, metricRules } from '../policy/rules.js'
 import type { Rule } from '../policy/schema.js'
 import { gatherEvidence, resolveVersion, type Evidence } from '../registry/evidence.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
@@ -229,9 +230,13 @@ async function assessVersion(
   const trend = readTrendQuietly(context, target.model, experiments)
   let evidence: Evidence
   try {
-    evidence = await gatherEvidence(registry, lifecycle, target.model, version, {
-      historyKeys: aggregatedMetrics(rules)
-    })
+    evidence = await gatherEvidence(
+      registry,
+      lifecycle,
+      target.model,
+      version,
+      evidenceOptionsFor(target.entry.policy)
+    )
   } catch (error) {
     resolveExperiments([])
     throw error
@@ -313,27 +318,9 @@ function experimentIds(evidence: Evidence): string[] {
   return [...new Set(runs.filter((id): id is string => id !== undefined))]
 }
 
-function walkMetricRules(rules: Rule[]): Extract<Rule, { metric: string }>[] {
-  return rules.flatMap(rule => {
-    if ('any' in rule) return walkMetricRules(rule.any)
-    if ('all' in rule) return walkMetricRules(rule.all)
-    return 'metric' in rule ? [rule] : []
-  })
-}
-
-function aggregatedMetrics(rules: Rule[]): string[] {
-  return [
-    ...new Set(
-      walkMetricRules(rules)
-        .filter(r => r.aggregate !== undefined)
-        .map(r => r.metric)
-    )
-  ]
-}
-
 /** The run metrics the policy names (not dataset or aggregated ones), charted across recent versions. */
 function keyMetrics(rules: Rule[]): string[] {
-  const plain = walkMetricRules(rules).filter(r => r.dataset === undefined && r.aggregate === undefined)
+  const plain = metricRules(rules).filter(r => r.dataset === undefined && r.aggregate === undefined)
   return [...new Set(plain.map(r => r.metric))].slice(0, KEY_METRICS_IN_CHARTS)
 }
 

@@ -1,6 +1,7 @@
 import { evaluatePolicy } from '../policy/evaluate.js'
 import { parsePolicy } from '../policy/load.js'
 import { findModelPolicy } from '../policy/models.js'
+import { evidenceOptionsFor } from '../policy/rules.js'
 import type { ModelPolicy, Policy } from '../policy/schema.js'
 import type { MlflowClient } from '../registry/client.js'
 import { gatherEvidence } from '../registry/evidence.js'
@@ -274,7 +275,7 @@ async function checkEvidence(
       detail: `v${version} was in production before (${PROMOTE_TAGS.promotedAt} is set)`
     }
   }
-  const evidence = await gatherEvidence(registry, lifecycle, model, modelVersion)
+  const evidence = await gatherEvidence(registry, lifecycle, model, modelVersion, evidenceOptionsFor(policy))
   const verdict = evaluatePolicy(policy, evidence, now)
   const failed = verdict.results.filter(result => result.verdict === 'fail')
   const decision = tagValue(modelVersion.tags, TAGS.decision)

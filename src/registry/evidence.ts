@@ -53,6 +53,8 @@ export interface Evidence {
 export interface EvidenceOptions {
   /** Metric keys whose whole history is needed (for aggregates). */
   historyKeys?: string[]
+  /** Whether MLflow 3 logged-model (dataset) metrics are needed; default true. False saves a request per version. */
+  datasetMetrics?: boolean
 }
 
 const REDACTED_RUN_ID = 'REDACTED-RUN-ID'
@@ -113,7 +115,9 @@ export async function versionEvidence(
   const loggedModelId = LOGGED_MODEL_SOURCE.exec(version.source)?.[1]
   const [runPart, loggedPart, signaturePart] = await Promise.all([
     readRun(client, version.run_id, options.historyKeys ?? []),
-    readLoggedModel(client, loggedModelId),
+    options.datasetMetrics === false
+      ? Promise.resolve({ datasetMetrics: [], loggedModelProblem: 'not read: no rule names a dataset' })
+      : readLoggedModel(client, loggedModelId),
     readSignature(client, version)
   ])
   return {
