@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import type { GitHubStandIn } from '../../tools/github-stand-in/index.js'
+import { describe, expect, it } from '@jest/globals'
 import { promotionBranch } from '../../src/gate/names.js'
 import { createLifecycle, type LifecycleKind } from '../../src/registry/lifecycle/index.js'
-import { GateWorld, POLICY, type Scenario, type ScenarioOptions } from '../harness/gate-world.js'
+import { POLICY, type Scenario, type ScenarioOptions } from '../harness/gate-world.js'
+import { useGateWorld } from '../harness/gate-suite.js'
 import { runBundle } from '../harness/runner.js'
 import { testServers, type TestServer } from '../harness/servers.js'
 
@@ -11,17 +11,9 @@ import { testServers, type TestServer } from '../harness/servers.js'
  * the GitHub stand-in, with people acting through the stand-in's API.
  */
 function gateSuite(server: TestServer) {
-  const world = new GateWorld(server)
+  const world = useGateWorld(server)
   const client = world.client
   const { weaker, stronger } = world.seeded
-  let github: GitHubStandIn
-
-  beforeAll(async () => {
-    await world.start()
-    github = world.github
-  })
-  afterAll(() => world.stop())
-  afterEach(() => github.assertNoViolations())
 
   const scenario = (sources: [string, string][], options: ScenarioOptions = {}) =>
     world.scenario(sources, { champion: 0, ...options })
@@ -34,7 +26,7 @@ function gateSuite(server: TestServer) {
 
   /** A promotion pull request opened by a person (as reviewers would see one opened by the action). */
   async function openByHand(s: Scenario, version: string, files: Record<string, string> = {}) {
-    return github.openPullRequest('alice', s.repo, {
+    return world.github.openPullRequest('alice', s.repo, {
       branch: `promotion/by-hand-v${version}`,
       title: `Promote v${version}`,
       files: {
@@ -51,28 +43,32 @@ function gateSuite(server: TestServer) {
     expect(evaluated.status).toBe(0)
     expect(evaluated.outputs.decision).toBe('passed')
     const number = Number(evaluated.outputs['pr-number'])
-    expect(evaluated.outputs['pr-url']).toBe(`${github.htmlUrl}/${s.repo}/pull/${number}`)
+    expect(evaluated.outputs['pr-url']).toBe(`${world.github.htmlUrl}/${s.repo}/pull/${number}`)
 
-    const pull = github.pullRequest(s.repo, number) as { title: string; body: string; head: { ref: string } }
+    const pull = world.github.pullRequest(s.repo, number) as {
+      title: string
+      body: string
+      head: { ref: string }
+    }
     expect(pull.title).toBe(`Promote ${s.model} v${v2} to production`)
     expect(pull.head.ref).toBe(promotionBranch(s.model, v2))
     expect(pull.body).toContain(`### ✅ ${s.model} v${v2}: passed`)
     expect(pull.body).toContain('| ✅ | f1 vs champion')
-    expect(github.readFile(s.repo, pull.head.ref, `.github/models/${s.model}.yml`)).toContain(
+    expect(world.github.readFile(s.repo, pull.head.ref, `.github/models/${s.model}.yml`)).toContain(
       `model: ${s.model}\nproduction:\n  - version: ${v2}\n`
     )
-    expect(github.labels(s.repo, number)).toEqual(['model-promotion'])
-    expect(github.requestedReviewers(s.repo, number)).toEqual({ users: ['alice'], teams: ['ml-leads'] })
+    expect(world.github.labels(s.repo, number)).toEqual(['model-promotion'])
+    expect(world.github.requestedReviewers(s.repo, number)).toEqual({ users: ['alice'], teams: ['ml-leads'] })
 
     // Re-running evaluate is a no-op that keeps the same pull request.
     const again = await evaluate(s, v2)
     expect(again.outputs['pr-number']).toBe(String(number))
     expect(again.stdout).toContain('already evaluated with this policy')
-    expect(github.pullRequests(s.repo)).toHaveLength(1)
+    expect(world.github.pullRequests(s.repo)).toHaveLength(1)
 
-    await github.review('alice', s.repo, number, 'APPROVE')
-    await github.review('bob', s.repo, number, 'APPROVE') // allowed through the @acme/ml-leads team
-    const { sha } = await github.merge('carol', s.repo, number)
+    await world.github.review('alice', s.repo, number, 'APPROVE')
+    await world.github.review('bob', s.repo, number, 'APPROVE') // allowed through the @acme/ml-leads team
+    const { sha } = await world.github.merge('carol', s.repo, number)
 
     const promoted = await promote(s, number)
     expect(promoted.stdout).toContain(`${s.model}: production is now v${v2}`)
@@ -86,7 +82,7 @@ function gateSuite(server: TestServer) {
     expect(registered.aliases).toEqual([{ alias: 'champion', version: v2 }])
     const tags = await promotionTags(s, v2)
     expect(tags).toMatchObject({
-      'promotion.pr': `${github.htmlUrl}/${s.repo}/pull/${number}`,
+      'promotion.pr': `${world.github.htmlUrl}/${s.repo}/pull/${number}`,
       'promotion.approved_by': 'alice,bob',
       'promotion.merged_by': 'carol',
       'promotion.merge_sha': sha,
@@ -95,14 +91,14 @@ function gateSuite(server: TestServer) {
     })
     expect(Date.parse(tags['promotion.promoted_at'])).not.toBeNaN()
     expect((await promotionTags(s, v1))['promotion.archived_reason']).toBe(
-      `replaced through ${github.htmlUrl}/${s.repo}/pull/${number}`
+      `replaced through ${world.github.htmlUrl}/${s.repo}/pull/${number}`
     )
 
-    const comments = github.comments(s.repo, number) as { body: string }[]
+    const comments = world.github.comments(s.repo, number) as { body: string }[]
     expect(comments).toHaveLength(1)
     expect(comments[0].body).toContain('<!-- mlflow-promotion-gate:promote -->')
     expect(comments[0].body).toContain(`### ✅ Promoted ${s.model}`)
-    const [deployment] = github.deployments(s.repo) as {
+    const [deployment] = world.github.deployments(s.repo) as {
       sha: string
       environment: string
       statuses: { state: string }[]
@@ -116,9 +112,9 @@ function gateSuite(server: TestServer) {
     expect(rerun.status).toBe(0)
     expect(rerun.outputs.decision).toBe('unchanged')
     expect(await registryState(s)).toEqual(before)
-    expect(github.comments(s.repo, number)).toHaveLength(1)
-    expect(github.deployments(s.repo)).toHaveLength(1)
-    expect(github.deployments(s.repo)[0].statuses).toHaveLength(1)
+    expect(world.github.comments(s.repo, number)).toHaveLength(1)
+    expect(world.github.deployments(s.repo)).toHaveLength(1)
+    expect(world.github.deployments(s.repo)[0].statuses).toHaveLength(1)
   })
 
   it('a newer passing version supersedes the older open pull request', async () => {
@@ -128,22 +124,22 @@ function gateSuite(server: TestServer) {
     const second = await evaluate(s, v3)
     const number = Number(second.outputs['pr-number'])
     expect(number).not.toBe(first)
-    expect((github.pullRequest(s.repo, first) as { state: string }).state).toBe('closed')
-    expect((github.comments(s.repo, first) as { body: string }[])[0].body).toContain(
+    expect((world.github.pullRequest(s.repo, first) as { state: string }).state).toBe('closed')
+    expect((world.github.comments(s.repo, first) as { body: string }[])[0].body).toContain(
       `Superseded by #${number}`
     )
-    expect((github.pullRequest(s.repo, number) as { state: string }).state).toBe('open')
+    expect((world.github.pullRequest(s.repo, number) as { state: string }).state).toBe('open')
   })
 
   async function expectRefused(s: Scenario, number: number, message: string, merge = true) {
     const before = await registryState(s)
-    if (merge) await github.merge('carol', s.repo, number)
+    if (merge) await world.github.merge('carol', s.repo, number)
     const result = await promote(s, number)
     expect(result.status).toBe(1)
     expect(result.outputs.decision).toBe('refused')
     expect(result.stdout).toContain(message)
     expect(await registryState(s)).toEqual(before)
-    const comments = github.comments(s.repo, number) as { body: string }[]
+    const comments = world.github.comments(s.repo, number) as { body: string }[]
     expect(comments.at(-1)!.body).toContain('❌ Not promoted')
   }
 
@@ -152,39 +148,39 @@ function gateSuite(server: TestServer) {
     const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
     const branch = promotionBranch(s.model, s.versions[1])
     // alice edits the record on the branch, which makes her an author; her approval then does not count.
-    await github.pushFiles('alice', s.repo, branch, {
+    await world.github.pushFiles('alice', s.repo, branch, {
       [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${s.versions[1]}\n    traffic: 100\n`
     })
-    await github.review('alice', s.repo, number, 'APPROVE')
+    await world.github.review('alice', s.repo, number, 'APPROVE')
     await expectRefused(s, number, 'alice not counted: is an author of the pull request')
   })
 
   it('refuses an approval given on an older head commit', async () => {
     const s = await scenario([weaker, stronger])
     const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
-    await github.review('bob', s.repo, number, 'APPROVE')
-    await github.pushFiles('dave', s.repo, promotionBranch(s.model, s.versions[1]), {
+    await world.github.review('bob', s.repo, number, 'APPROVE')
+    await world.github.pushFiles('dave', s.repo, promotionBranch(s.model, s.versions[1]), {
       [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${s.versions[1]}\n    traffic: 100\n`
     })
-    await github.review('alice', s.repo, number, 'APPROVE')
+    await world.github.review('alice', s.repo, number, 'APPROVE')
     await expectRefused(s, number, 'bob not counted: approved an earlier commit')
   })
 
   it('refuses a dismissed approval', async () => {
     const s = await scenario([weaker, stronger])
     const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
-    const { id } = await github.review('bob', s.repo, number, 'APPROVE')
-    await github.review('alice', s.repo, number, 'APPROVE')
-    await github.dismissReview('carol', s.repo, number, id, 'not yet')
+    const { id } = await world.github.review('bob', s.repo, number, 'APPROVE')
+    await world.github.review('alice', s.repo, number, 'APPROVE')
+    await world.github.dismissReview('carol', s.repo, number, id, 'not yet')
     await expectRefused(s, number, 'bob not counted: their review was dismissed')
   })
 
   it('refuses when changes were requested after approving', async () => {
     const s = await scenario([weaker, stronger])
     const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
-    await github.review('bob', s.repo, number, 'APPROVE')
-    await github.review('alice', s.repo, number, 'APPROVE')
-    await github.review('bob', s.repo, number, 'REQUEST_CHANGES', {
+    await world.github.review('bob', s.repo, number, 'APPROVE')
+    await world.github.review('alice', s.repo, number, 'APPROVE')
+    await world.github.review('bob', s.repo, number, 'REQUEST_CHANGES', {
       body: 'latency regressed in shadow traffic'
     })
     await expectRefused(s, number, 'changes requested by bob')
@@ -193,8 +189,8 @@ function gateSuite(server: TestServer) {
   it('refuses an approver outside the allow-list or without write access', async () => {
     const s = await scenario([weaker, stronger])
     const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
-    await github.review('alice', s.repo, number, 'APPROVE')
-    await github.review('mallory', s.repo, number, 'APPROVE')
+    await world.github.review('alice', s.repo, number, 'APPROVE')
+    await world.github.review('mallory', s.repo, number, 'APPROVE')
     await expectRefused(s, number, 'mallory not counted: is not on the policy’s approver list')
   })
 
@@ -203,14 +199,14 @@ function gateSuite(server: TestServer) {
     const { number } = await openByHand(s, s.versions[1], {
       [POLICY]: s.policy.replace('approvals: 2', 'approvals: 0')
     })
-    await github.review('bob', s.repo, number, 'APPROVE')
-    await github.review('carol', s.repo, number, 'APPROVE')
+    await world.github.review('bob', s.repo, number, 'APPROVE')
+    await world.github.review('carol', s.repo, number, 'APPROVE')
     await expectRefused(s, number, 'changes only its record file: changes 2 files')
   })
 
   it('refuses a pull request from a fork', async () => {
     const s = await scenario([weaker, stronger])
-    const { number } = await github.openPullRequest('outsider', s.repo, {
+    const { number } = await world.github.openPullRequest('outsider', s.repo, {
       branch: 'promote',
       title: 'Promote',
       fromFork: true,
@@ -218,8 +214,8 @@ function gateSuite(server: TestServer) {
         [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${s.versions[1]}\n`
       }
     })
-    await github.review('bob', s.repo, number, 'APPROVE')
-    await github.review('alice', s.repo, number, 'APPROVE')
+    await world.github.review('bob', s.repo, number, 'APPROVE')
+    await world.github.review('alice', s.repo, number, 'APPROVE')
     await expectRefused(s, number, 'comes from this repository: head branch lives in outsider/')
   })
 
@@ -227,13 +223,13 @@ function gateSuite(server: TestServer) {
     const s = await scenario([weaker, stronger, stronger])
     const [, v2, v3] = s.versions
     const older = Number((await evaluate(s, v2)).outputs['pr-number'])
-    await github.review('alice', s.repo, older, 'APPROVE')
-    await github.review('bob', s.repo, older, 'APPROVE')
-    await github.merge('carol', s.repo, older)
+    await world.github.review('alice', s.repo, older, 'APPROVE')
+    await world.github.review('bob', s.repo, older, 'APPROVE')
+    await world.github.merge('carol', s.repo, older)
     const newer = await openByHand(s, v3)
-    await github.review('bob', s.repo, newer.number, 'APPROVE')
-    await github.review('carol', s.repo, newer.number, 'APPROVE')
-    await github.merge('dave', s.repo, newer.number)
+    await world.github.review('bob', s.repo, newer.number, 'APPROVE')
+    await world.github.review('carol', s.repo, newer.number, 'APPROVE')
+    await world.github.merge('dave', s.repo, newer.number)
     // The promote of the newer merge runs first (queued runs need not keep their order).
     expect((await promote(s, newer.number)).status).toBe(0)
     expect(await world.productionVersions(s)).toEqual([v3])
@@ -244,7 +240,7 @@ function gateSuite(server: TestServer) {
   it('does nothing for a pull request closed without merging', async () => {
     const s = await scenario([weaker, stronger])
     const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])
-    await github.closePullRequest('alice', s.repo, number)
+    await world.github.closePullRequest('alice', s.repo, number)
     const before = await registryState(s)
     const result = await promote(s, number, 'alice')
     expect(result.status).toBe(0)
@@ -259,7 +255,10 @@ function gateSuite(server: TestServer) {
     const verify = (pull: number) =>
       runBundle(inputs('verify'), {
         env: env(s),
-        event: { name: 'pull_request', payload: github.pullRequestEvent(s.repo, pull, 'opened', 'alice') }
+        event: {
+          name: 'pull_request',
+          payload: world.github.pullRequestEvent(s.repo, pull, 'opened', 'alice')
+        }
       })
     const good = await verify(number)
     expect(good.status).toBe(0)
@@ -293,16 +292,16 @@ function gateSuite(server: TestServer) {
       const [v1, v2] = s.versions
       const number = Number((await evaluate(s, v2)).outputs['pr-number'])
       const branch = promotionBranch(s.model, v2)
-      expect(github.readFile(s.repo, branch, `.github/models/${s.model}.yml`)).toContain(
+      expect(world.github.readFile(s.repo, branch, `.github/models/${s.model}.yml`)).toContain(
         `production:\n  - version: ${v1}\n    traffic: 90\n  - version: ${v2}\n    traffic: 10\n`
       )
-      await github.review('alice', s.repo, number, 'APPROVE')
-      await github.review('carol', s.repo, number, 'APPROVE')
-      const before = github.branchSha(s.repo, 'main')!
-      const { sha } = await github.merge('bob', s.repo, number)
+      await world.github.review('alice', s.repo, number, 'APPROVE')
+      await world.github.review('carol', s.repo, number, 'APPROVE')
+      const before = world.github.branchSha(s.repo, 'main')!
+      const { sha } = await world.github.merge('bob', s.repo, number)
       const result = await runBundle(inputs('promote'), {
         env: env(s),
-        event: { name: 'push', payload: github.pushEvent(s.repo, 'main', before, sha, 'bob') }
+        event: { name: 'push', payload: world.github.pushEvent(s.repo, 'main', before, sha, 'bob') }
       })
       expect(result.status).toBe(0)
       expect(JSON.parse(result.outputs['production-versions'])).toEqual(
@@ -324,16 +323,16 @@ function gateSuite(server: TestServer) {
       await expectOutputMatchesRegistry(s, result.outputs['production-versions'])
 
       // Then 100/0: both stay in production, the weights move.
-      const shift = await github.openPullRequest('dave', s.repo, {
+      const shift = await world.github.openPullRequest('dave', s.repo, {
         branch: 'shift-traffic',
         title: 'All traffic to the champion',
         files: {
           [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${v1}\n    traffic: 100\n  - version: ${v2}\n    traffic: 0\n`
         }
       })
-      await github.review('alice', s.repo, shift.number, 'APPROVE')
-      await github.review('bob', s.repo, shift.number, 'APPROVE')
-      await github.merge('carol', s.repo, shift.number)
+      await world.github.review('alice', s.repo, shift.number, 'APPROVE')
+      await world.github.review('bob', s.repo, shift.number, 'APPROVE')
+      await world.github.merge('carol', s.repo, shift.number)
       const shifted = await promote(s, shift.number)
       expect(shifted.status).toBe(0)
       expect(

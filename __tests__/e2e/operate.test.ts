@@ -1,24 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import type { GitHubStandIn } from '../../tools/github-stand-in/index.js'
 import type { LifecycleKind } from '../../src/registry/lifecycle/index.js'
-import { GateWorld } from '../harness/gate-world.js'
+import { useGateWorld } from '../harness/gate-suite.js'
 import { runBundle } from '../harness/runner.js'
 import { testServers } from '../harness/servers.js'
 
 const [[label, server]] = testServers()
 
 describe(`rollback against ${label}`, () => {
-  const world = new GateWorld(server)
+  const world = useGateWorld(server)
   const { weaker, stronger } = world.seeded
-  let github: GitHubStandIn
-  beforeAll(async () => {
-    await world.start()
-    github = world.github
-  })
-  afterAll(() => world.stop())
-  afterEach(() => github.assertNoViolations())
 
   describe.each<LifecycleKind>(['aliases', 'stages'])('%s lifecycle', lifecycle => {
     it('promote v1, promote v2, rollback: v1 serves again, v2 is out with the reason and who, a record PR follows', async () => {
@@ -28,7 +20,7 @@ describe(`rollback against ${label}`, () => {
       await world.promoteThroughGate(s, v2)
       expect(await world.productionVersions(s)).toEqual([v2])
 
-      const { id } = github.addWorkflowRun(s.repo, { event: 'workflow_dispatch', actor: 'dave' })
+      const { id } = world.github.addWorkflowRun(s.repo, { event: 'workflow_dispatch', actor: 'dave' })
       const rollback = () =>
         runBundle(world.inputs('rollback', { model: s.model, reason: 'p95 latency doubled' }), {
           env: world.env(s, { GITHUB_RUN_ID: String(id) })
@@ -51,14 +43,14 @@ describe(`rollback against ${label}`, () => {
       })
 
       const number = Number(result.outputs['pr-number'])
-      const pull = github.pullRequest(s.repo, number) as {
+      const pull = world.github.pullRequest(s.repo, number) as {
         title: string
         head: { ref: string }
         body: string
       }
       expect(pull.title).toBe(`Roll back ${s.model} to v${v1}`)
       expect(pull.body).toContain('**Reason:** p95 latency doubled')
-      expect(github.readFile(s.repo, pull.head.ref, `.github/models/${s.model}.yml`)).toContain(
+      expect(world.github.readFile(s.repo, pull.head.ref, `.github/models/${s.model}.yml`)).toContain(
         `production:\n  - version: ${v1}\n`
       )
 
@@ -70,9 +62,9 @@ describe(`rollback against ${label}`, () => {
       expect(await world.registryState(s)).toEqual(before)
 
       // Merging the record pull request through the gate keeps v1 and records the approvals.
-      await github.review('alice', s.repo, number, 'APPROVE')
-      await github.review('carol', s.repo, number, 'APPROVE')
-      const { sha } = await github.merge('bob', s.repo, number)
+      await world.github.review('alice', s.repo, number, 'APPROVE')
+      await world.github.review('carol', s.repo, number, 'APPROVE')
+      const { sha } = await world.github.merge('bob', s.repo, number)
       const promoted = await world.promote(s, number, 'bob')
       expect(promoted.status).toBe(0)
       expect(await world.productionVersions(s)).toEqual([v1])
@@ -85,15 +77,15 @@ describe(`rollback against ${label}`, () => {
       await world.promoteThroughGate(s, v1)
       const second = await world.promoteThroughGate(s, v2)
 
-      const revert = await github.revertPullRequest('alice', s.repo, second.number)
-      await github.review('bob', s.repo, revert.number, 'APPROVE')
-      await github.review('dave', s.repo, revert.number, 'APPROVE')
-      const { sha } = await github.merge('carol', s.repo, revert.number)
+      const revert = await world.github.revertPullRequest('alice', s.repo, second.number)
+      await world.github.review('bob', s.repo, revert.number, 'APPROVE')
+      await world.github.review('dave', s.repo, revert.number, 'APPROVE')
+      const { sha } = await world.github.merge('carol', s.repo, revert.number)
       const result = await world.promote(s, revert.number)
       expect(result.status).toBe(0)
       expect(result.outputs.decision).toBe('promoted')
       expect(await world.productionVersions(s)).toEqual([v1])
-      const revertUrl = `${github.htmlUrl}/${s.repo}/pull/${revert.number}`
+      const revertUrl = `${world.github.htmlUrl}/${s.repo}/pull/${revert.number}`
       expect(await world.promotionTags(s, v2)).toMatchObject({
         'promotion.rollback_reason': `reverted through ${revertUrl}`,
         'promotion.rolled_back_by': 'carol',
@@ -143,15 +135,8 @@ function withPythonClient(venv: string, url: string, statement: string): void {
 }
 
 describe(`audit against ${label}`, () => {
-  const world = new GateWorld(server)
+  const world = useGateWorld(server)
   const { weaker, stronger } = world.seeded
-  let github: GitHubStandIn
-  beforeAll(async () => {
-    await world.start()
-    github = world.github
-  })
-  afterAll(() => world.stop())
-  afterEach(() => github.assertNoViolations())
 
   describe.each<LifecycleKind>(['aliases', 'stages'])('%s lifecycle', lifecycle => {
     it("reports a change made with MLflow's Python client as drift and keeps one issue about it", async () => {
@@ -170,12 +155,12 @@ describe(`audit against ${label}`, () => {
       expect(clean.summary).toContain(`### ✅ ${s.model}`)
       expect(clean.summary).toMatch(
         new RegExp(
-          `\\| v${v1} \\| \\[promoted\\]\\(${github.htmlUrl}/${s.repo}/pull/${number}\\) \\| carol \\| approved by alice,bob`
+          `\\| v${v1} \\| \\[promoted\\]\\(${world.github.htmlUrl}/${s.repo}/pull/${number}\\) \\| carol \\| approved by alice,bob`
         )
       )
       expect(clean.summary).toContain('| [evaluated](') // the staging gate's verdict, from the tags
       expect(clean.summary).toContain('Record history:')
-      expect(github.issues(s.repo)).toEqual([])
+      expect(world.github.issues(s.repo)).toEqual([])
 
       const name = JSON.stringify(s.model)
       withPythonClient(
@@ -202,7 +187,7 @@ describe(`audit against ${label}`, () => {
         }
       ])
       expect(drifted.stdout).toContain(`::error::Drift in ${s.model}`)
-      const [issue] = github.issues(s.repo) as {
+      const [issue] = world.github.issues(s.repo) as {
         title: string
         body: string
         state: string
@@ -225,7 +210,7 @@ describe(`audit against ${label}`, () => {
       expect(restore.status).toBe(0)
       const again = await audit()
       expect(again.outputs.decision).toBe('clean')
-      expect(github.issues(s.repo)).toEqual([expect.objectContaining({ state: 'closed' })])
+      expect(world.github.issues(s.repo)).toEqual([expect.objectContaining({ state: 'closed' })])
     })
   })
 })

@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { GitHubStandIn } from '../../tools/github-stand-in/index.js'
-import { GateWorld } from '../harness/gate-world.js'
+import { useGateWorld } from '../harness/gate-suite.js'
 import { runBundle, type BundleRun } from '../harness/runner.js'
 import { testServers } from '../harness/servers.js'
 
@@ -14,15 +13,8 @@ function visible(run: BundleRun): string {
 }
 
 describe(`secrets and injection against ${label}`, () => {
-  const world = new GateWorld(server)
+  const world = useGateWorld(server)
   const { weaker, stronger } = world.seeded
-  let github: GitHubStandIn
-  beforeAll(async () => {
-    await world.start()
-    github = world.github
-  })
-  afterAll(() => world.stop())
-  afterEach(() => github.assertNoViolations())
 
   it('never shows the MLflow token or the GitHub token, in any command', async () => {
     const s = await world.scenario([weaker, stronger], { champion: 0 })
@@ -40,19 +32,25 @@ describe(`secrets and injection against ${label}`, () => {
     runs.push(
       await runBundle(world.inputs('verify', { 'tracking-token': mlflowToken }), {
         env: world.env(s),
-        event: { name: 'pull_request', payload: github.pullRequestEvent(s.repo, number, 'opened', 'alice') }
+        event: {
+          name: 'pull_request',
+          payload: world.github.pullRequestEvent(s.repo, number, 'opened', 'alice')
+        }
       })
     )
-    await github.review('alice', s.repo, number, 'APPROVE')
-    await github.review('bob', s.repo, number, 'APPROVE')
-    await github.merge('carol', s.repo, number)
+    await world.github.review('alice', s.repo, number, 'APPROVE')
+    await world.github.review('bob', s.repo, number, 'APPROVE')
+    await world.github.merge('carol', s.repo, number)
     runs.push(
       await runBundle(world.inputs('promote', { 'tracking-token': mlflowToken }), {
         env: world.env(s),
-        event: { name: 'pull_request', payload: github.pullRequestEvent(s.repo, number, 'closed', 'carol') }
+        event: {
+          name: 'pull_request',
+          payload: world.github.pullRequestEvent(s.repo, number, 'closed', 'carol')
+        }
       })
     )
-    const { id } = github.addWorkflowRun(s.repo, { event: 'workflow_dispatch', actor: 'dave' })
+    const { id } = world.github.addWorkflowRun(s.repo, { event: 'workflow_dispatch', actor: 'dave' })
     runs.push(await run('rollback', { model: s.model, reason: 'drill' }, { GITHUB_RUN_ID: String(id) }))
     runs.push(await run('archive', { 'dry-run': 'true' }))
     runs.push(await run('audit', { model: s.model }))
@@ -76,8 +74,8 @@ describe(`secrets and injection against ${label}`, () => {
       for (const secret of secrets) expect(visible(r)).not.toContain(secret)
     }
     const published = [
-      ...(github.pullRequests(s.repo) as { body: string }[]).map(p => p.body),
-      ...(github.comments(s.repo, number) as { body: string }[]).map(c => c.body)
+      ...(world.github.pullRequests(s.repo) as { body: string }[]).map(p => p.body),
+      ...(world.github.comments(s.repo, number) as { body: string }[]).map(c => c.body)
     ].join('\n')
     for (const secret of secrets) expect(published).not.toContain(secret)
   })

@@ -1,7 +1,5 @@
 import pLimit from 'p-limit'
 import { loadPolicyFile } from '../policy/file.js'
-import { findModelPolicy } from '../policy/models.js'
-import type { ModelPolicy } from '../policy/schema.js'
 import { planArchival, type ArchivalPlan } from '../operate/retention.js'
 import { quote } from '../registry/client.js'
 import { isNotFound } from '../registry/errors.js'
@@ -9,7 +7,7 @@ import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
 import { PROMOTE_TAGS } from '../registry/tags.js'
 import { escapeMarkdown, fitMarkdown, link, table } from '../report/markdown.js'
 import type { CommandContext, CommandOutcome } from './command.js'
-import { coveredModels } from './evaluate-targets.js'
+import { selectModels } from './models.js'
 
 /** Registry writes in flight at once: enough to hide latency, few enough not to overload a small server. */
 const CONCURRENCY = 8
@@ -23,31 +21,24 @@ export async function archiveCommand(context: CommandContext): Promise<CommandOu
   const { inputs, registry, log } = context
   const loaded = await loadPolicyFile(context.workspace, inputs.policy)
   const lifecycle = lifecycleFromPolicy(registry, loaded.policy)
-  let models: { model: string; entry: { key: string; policy: ModelPolicy } }[]
-  if (inputs.model !== undefined) {
-    const entry = findModelPolicy(loaded.policy, inputs.model)
-    if (entry === undefined)
-      throw new Error(`The policy ${loaded.path} has no entry for model "${inputs.model}".`)
-    models = [{ model: inputs.model, entry }]
-  } else {
-    models = await coveredModels(registry, loaded.policy)
-  }
-
+  const models = await selectModels(registry, loaded.policy, loaded.path, inputs.model)
   const now = context.now()
   const plans: ArchivalPlan[] = []
   const notes: string[] = []
   for (const { model, entry } of models) {
     const retention = entry.policy.retention
     if (retention === undefined) continue
-    let registered
-    try {
-      registered = await registry.getRegisteredModel(model)
-    } catch (error) {
-      if (!isNotFound(error)) throw error
+    const [registered, versions] = await Promise.all([
+      registry.getRegisteredModel(model).catch(error => {
+        if (isNotFound(error)) return undefined
+        throw error
+      }),
+      registry.searchModelVersions(`name=${quote(model)}`)
+    ])
+    if (registered === undefined) {
       notes.push(`${model} is not registered yet.`)
       continue
     }
-    const versions = await registry.searchModelVersions(`name=${quote(model)}`)
     const production = lifecycle.productionIn(versions, registered)
     const plan = planArchival(model, versions, registered.aliases, production, retention, lifecycle.kind, now)
     plans.push(plan)

@@ -11,14 +11,12 @@ import type { PromotionRepository } from '../gate/repository.js'
 import { detectDrift, type Drift } from '../operate/drift.js'
 import { lifecycleHistory, type LifecycleEvent } from '../operate/history.js'
 import { loadPolicyFile } from '../policy/file.js'
-import { findModelPolicy } from '../policy/models.js'
-import type { ModelPolicy } from '../policy/schema.js'
 import { quote } from '../registry/client.js'
 import { isNotFound } from '../registry/errors.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
 import { escapeMarkdown, fitMarkdown, link, table } from '../report/markdown.js'
 import type { CommandContext, CommandOutcome } from './command.js'
-import { coveredModels } from './evaluate-targets.js'
+import { selectModels } from './models.js'
 import { lazyGate } from './gate-access.js'
 
 const DRIFT_LABEL = 'model-drift'
@@ -50,15 +48,7 @@ export async function auditCommand(context: CommandContext): Promise<CommandOutc
   const loaded = await loadPolicyFile(context.workspace, inputs.policy)
   const lifecycle = lifecycleFromPolicy(registry, loaded.policy)
   const folder = loaded.policy.records ?? DEFAULT_RECORDS_FOLDER
-  let models: { model: string; entry: { key: string; policy: ModelPolicy } }[]
-  if (inputs.model !== undefined) {
-    const entry = findModelPolicy(loaded.policy, inputs.model)
-    if (entry === undefined)
-      throw new Error(`The policy ${loaded.path} has no entry for model "${inputs.model}".`)
-    models = [{ model: inputs.model, entry }]
-  } else {
-    models = await coveredModels(registry, loaded.policy)
-  }
+  const models = await selectModels(registry, loaded.policy, loaded.path, inputs.model)
   // The record on the default branch through the API when in Actions; the checked-out workspace otherwise.
   const repo = context.env.GITHUB_REPOSITORY ? lazyGate(context)() : undefined
   const defaultBranch = repo ? await repo.defaultBranch() : undefined

@@ -1,10 +1,11 @@
-import { findModelPolicy } from '../policy/models.js'
 import type { ModelPolicy, Policy } from '../policy/schema.js'
 import { quote, type MlflowClient } from '../registry/client.js'
+import { isNotFound } from '../registry/errors.js'
 import { compareVersions, type Lifecycle } from '../registry/lifecycle/index.js'
 import type { ModelVersion } from '../registry/schemas.js'
 import { TAGS, tagValue } from '../registry/tags.js'
 import type { SkippedVersion } from '../report/evaluation.js'
+import { coveredModels, requireModelPolicy, type CoveredModel } from './models.js'
 
 export interface EvaluationTarget {
   model: string
@@ -18,8 +19,6 @@ export interface Targets {
   skipped: SkippedVersion[]
   notes: string[]
 }
-
-const GLOB_CHARS = /[*?[\]{}]/
 
 /**
  * What `evaluate` works on: the version asked for, or (polling) every version of the policy's models that has no
@@ -39,43 +38,27 @@ export async function findTargets(
     }
     return pollModels(client, lifecycle, await coveredModels(client, policy))
   }
-  const entry = findModelPolicy(policy, model)
-  if (entry === undefined) {
-    throw new Error(
-      `The policy ${policyPath} has no entry for model "${model}" (it covers: ${Object.keys(policy.models).join(', ')}). ` +
-        'A model without a policy is never promoted.'
-    )
-  }
+  const entry = requireModelPolicy(policy, policyPath, model)
   if (version !== undefined) return { targets: [{ model, version, entry }], skipped: [], notes: [] }
   return pollModels(client, lifecycle, [{ model, entry }])
-}
-
-/** The registered models the policy covers: its exact names, and every registered model a glob matches. */
-export async function coveredModels(
-  client: MlflowClient,
-  policy: Policy
-): Promise<{ model: string; entry: { key: string; policy: ModelPolicy } }[]> {
-  const keys = Object.keys(policy.models)
-  const names = new Set(keys.filter(key => !GLOB_CHARS.test(key)))
-  if (keys.some(key => GLOB_CHARS.test(key))) {
-    for (const registered of await client.searchRegisteredModels()) names.add(registered.name)
-  }
-  return [...names].flatMap(model => {
-    const entry = findModelPolicy(policy, model)
-    return entry === undefined ? [] : [{ model, entry }]
-  })
 }
 
 async function pollModels(
   client: MlflowClient,
   lifecycle: Lifecycle,
-  models: { model: string; entry: { key: string; policy: ModelPolicy } }[]
+  models: CoveredModel[]
 ): Promise<Targets> {
   const result: Targets = { targets: [], skipped: [], notes: [] }
   const polled = await Promise.all(
     models.map(async ({ model, entry }) => {
-      const versions = await client.searchModelVersions(`name=${quote(model)}`)
-      const production = versions.length > 0 ? await lifecycle.productionVersions(model) : []
+      const [versions, registered] = await Promise.all([
+        client.searchModelVersions(`name=${quote(model)}`),
+        client.getRegisteredModel(model).catch(error => {
+          if (isNotFound(error)) return undefined
+          throw error
+        })
+      ])
+      const production = registered ? lifecycle.productionIn(versions, registered) : []
       return { model, entry, versions, production }
     })
   )

@@ -3,7 +3,6 @@ import { modelSlug } from '../gate/names.js'
 import { openRecordPullRequest, type OpenedPullRequest } from '../gate/open-pr.js'
 import { DEFAULT_RECORDS_FOLDER } from '../gate/record.js'
 import { loadPolicyFile } from '../policy/file.js'
-import { findModelPolicy } from '../policy/models.js'
 import { quote } from '../registry/client.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
 import { compareVersions } from '../registry/lifecycle/index.js'
@@ -12,6 +11,7 @@ import { PROMOTE_TAGS, ROLLBACK_TAGS, tagValue } from '../registry/tags.js'
 import { escapeMarkdown, link, table } from '../report/markdown.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { lazyGate } from './gate-access.js'
+import { requireModelPolicy } from './models.js'
 
 interface RollbackPlan {
   model: string
@@ -37,13 +37,15 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
   if (inputs.version === 'latest') throw new Error('rollback takes a version number, not `latest`.')
   const model = inputs.model
   const loaded = await loadPolicyFile(context.workspace, inputs.policy)
-  const entry = findModelPolicy(loaded.policy, model)
-  if (entry === undefined) throw new Error(`The policy ${loaded.path} has no entry for model "${model}".`)
+  const entry = requireModelPolicy(loaded.policy, loaded.path, model)
   const lifecycle = lifecycleFromPolicy(registry, loaded.policy)
 
-  const versions = await registry.searchModelVersions(`name=${quote(model)}`)
-  if (versions.length === 0) await registry.getRegisteredModel(model) // MLflow's own error for an unknown model
-  const production = await lifecycle.productionVersions(model)
+  // The model read also gives MLflow's own error for an unknown model.
+  const [versions, registered] = await Promise.all([
+    registry.searchModelVersions(`name=${quote(model)}`),
+    registry.getRegisteredModel(model)
+  ])
+  const production = lifecycle.productionIn(versions, registered)
   const runKey =
     env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_REPOSITORY}#${env.GITHUB_RUN_ID}` : undefined
   const plan = planRollback(model, versions, production, inputs.version, runKey)
