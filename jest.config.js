@@ -30,6 +30,11 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
       testTimeout: 120000
+    },
+    {
+      ...base,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/__tests__/reliability/**/*.test.ts']
     }
   ]
 }

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pinnedVersions, seedMlflowServer, startMlflowServer } from './lib/mlflow-server.mjs'
+import { startToxiproxy } from './lib/toxiproxy.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const runDir = join(root, '.test-run')
@@ -30,7 +31,7 @@ async function main() {
   const versions = pinnedVersions()
   const started = Date.now()
   const basicAuth = { adminUsername: 'gate-admin', adminPassword: 'Adm1n-Secret-For-Tests-7731' }
-  const [mlflow3, mlflow2, mlflow3Auth] = await Promise.all([
+  const [mlflow3, mlflow2, mlflow3Auth, toxiproxy] = await Promise.all([
     startMlflowServer({ version: versions.mlflow3, workDir: join(runDir, 'mlflow3'), label: 'mlflow3' }),
     startMlflowServer({ version: versions.mlflow2, workDir: join(runDir, 'mlflow2'), label: 'mlflow2' }),
     startMlflowServer({
@@ -38,10 +39,14 @@ async function main() {
       workDir: join(runDir, 'mlflow3-auth'),
       label: 'mlflow3-basic-auth',
       basicAuth
-    })
+    }),
+    startToxiproxy({ workDir: join(runDir, 'toxiproxy') })
   ])
-  servers.push(mlflow3, mlflow2, mlflow3Auth)
-  for (const server of servers) log(`MLflow ${server.version} (${server.label}) at ${server.url}`)
+  servers.push(mlflow3, mlflow2, mlflow3Auth, toxiproxy)
+  for (const server of [mlflow3, mlflow2, mlflow3Auth]) {
+    log(`MLflow ${server.version} (${server.label}) at ${server.url}`)
+  }
+  log(`toxiproxy ${toxiproxy.version} at ${toxiproxy.url}`)
   const [seed3, seed2] = await Promise.all([seedMlflowServer(mlflow3), seedMlflowServer(mlflow2)])
   log(`servers started and seeded in ${Math.round((Date.now() - started) / 1000)} s`)
 
@@ -55,7 +60,8 @@ async function main() {
   })
   const manifest = {
     servers: [describe(mlflow3, seed3), describe(mlflow2, seed2)],
-    basicAuth: { ...describe(mlflow3Auth, null), ...basicAuth }
+    basicAuth: { ...describe(mlflow3Auth, null), ...basicAuth },
+    toxiproxy: { url: toxiproxy.url, version: toxiproxy.version }
   }
   const manifestPath = join(runDir, 'servers.json')
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2))
@@ -84,14 +90,29 @@ async function main() {
   try {
     const results = JSON.parse(readFileSync(resultsPath, 'utf8'))
     const skipped = results.numPendingTests + results.numTodoTests
-    log(`MLflow servers: ${servers.map(s => `${s.label} ${s.version}`).join(', ')}`)
+    log(`MLflow servers: ${[mlflow3, mlflow2, mlflow3Auth].map(s => `${s.label} ${s.version}`).join(', ')}`)
     console.log(
       `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped`
     )
+    printFigures()
   } catch {
     log('no Jest results were written')
   }
   return code
+}
+
+/** The figures the reliability tests wrote (see __tests__/harness/figures.ts). */
+function printFigures() {
+  let lines
+  try {
+    lines = readFileSync(join(runDir, 'figures.jsonl'), 'utf8').trim().split('\n')
+  } catch {
+    return
+  }
+  for (const line of lines) {
+    const { name, value } = JSON.parse(line)
+    log(`figure: ${name} = ${value}`)
+  }
 }
 
 let exitCode = 1

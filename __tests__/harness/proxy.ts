@@ -7,8 +7,14 @@ export interface InterceptedResponse {
   headers?: Record<string, string>
 }
 
-/** Decides, per request, whether to answer itself (return a response) or forward to the real server. */
-export type Interceptor = (req: IncomingMessage, index: number) => InterceptedResponse | undefined
+/**
+ * Decides, per request, whether to answer itself (a response), cut the connection without an answer ('drop'), or
+ * forward to the real server (undefined). It may take its time (a promise): the request waits.
+ */
+export type Interceptor = (
+  req: IncomingMessage,
+  index: number
+) => InterceptedResponse | 'drop' | undefined | Promise<InterceptedResponse | 'drop' | undefined>
 
 /**
  * A reverse proxy on loopback in front of a real MLflow server, for faults and auth front-ends:
@@ -18,25 +24,34 @@ export class TestProxy {
   readonly requests: { method: string; url: string; authorization?: string }[] = []
   interceptor: Interceptor = () => undefined
   private server?: Server
+  private readonly inFlight = new Set<Promise<void>>()
 
   constructor(private readonly target: string) {}
 
   async start(): Promise<string> {
     const target = new URL(this.target)
-    this.server = createServer((req, res) => {
+    this.server = createServer(async (req, res) => {
       const index = this.requests.length
       this.requests.push({
         method: req.method ?? 'GET',
         url: req.url ?? '/',
         authorization: req.headers.authorization
       })
-      const intercepted = this.interceptor(req, index)
+      const intercepted = await this.interceptor(req, index)
+      if (intercepted === 'drop') {
+        req.socket.destroy()
+        return
+      }
       if (intercepted !== undefined) {
         req.resume()
         res.writeHead(intercepted.status, intercepted.headers ?? { 'content-type': 'text/plain' })
         res.end(intercepted.body ?? '')
         return
       }
+      let settle = () => {}
+      const forwarded = new Promise<void>(resolve => (settle = resolve))
+      this.inFlight.add(forwarded)
+      void forwarded.then(() => this.inFlight.delete(forwarded))
       const upstream = httpRequest(
         {
           host: target.hostname,
@@ -48,16 +63,24 @@ export class TestProxy {
         upstreamRes => {
           res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers)
           upstreamRes.pipe(res)
+          upstreamRes.on('end', settle)
+          upstreamRes.on('error', settle)
         }
       )
       upstream.on('error', () => {
-        res.writeHead(502)
+        settle()
+        if (!res.headersSent) res.writeHead(502)
         res.end()
       })
       req.pipe(upstream)
     })
     await new Promise<void>(resolve => this.server!.listen(0, '127.0.0.1', resolve))
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`
+  }
+
+  /** Waits until every request forwarded so far has had its answer from the server. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inFlight])
   }
 
   async stop(): Promise<void> {

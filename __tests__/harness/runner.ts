@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -30,6 +30,8 @@ export interface RunnerOptions {
   env?: NodeJS.ProcessEnv
   /** The webhook payload, written to GITHUB_EVENT_PATH. */
   event?: { name: string; payload: unknown }
+  /** Called with the started process, for tests that kill it part-way. */
+  onSpawn?: (child: ChildProcess) => void
 }
 
 /**
@@ -62,6 +64,7 @@ export async function runBundle(
   }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   const child = spawn(process.execPath, [bundle], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  options.onSpawn?.(child)
   let stdout = ''
   child.stdout.on('data', chunk => (stdout += chunk))
   child.stderr.on('data', chunk => (stdout += chunk))

@@ -36,6 +36,7 @@ export interface TestServer {
 interface Manifest {
   servers: TestServer[]
   basicAuth: Omit<TestServer, 'seed'> & { adminUsername: string; adminPassword: string }
+  toxiproxy: { url: string; version: string }
 }
 
 function manifest(): Manifest {
@@ -55,6 +56,11 @@ export function testServers(): [string, TestServer][] {
 
 export function basicAuthServer(): Manifest['basicAuth'] {
   return manifest().basicAuth
+}
+
+/** The Toxiproxy server the harness started (its HTTP API). */
+export function toxiproxyServer(): Manifest['toxiproxy'] {
+  return manifest().toxiproxy
 }
 
 /** A client with fast retries, so tests about failures do not wait for production backoff. */

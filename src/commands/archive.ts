@@ -1,6 +1,6 @@
 import pLimit from 'p-limit'
 import { loadPolicyFile } from '../policy/file.js'
-import { planArchival, type ArchivalPlan } from '../operate/retention.js'
+import { planArchival, stillArchivable, type ArchivalPlan, type ArchivalStep } from '../operate/retention.js'
 import { quote } from '../registry/client.js'
 import { isNotFound } from '../registry/errors.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
@@ -48,9 +48,16 @@ export async function archiveCommand(context: CommandContext): Promise<CommandOu
     if (!inputs.dryRun) {
       const limit = pLimit(CONCURRENCY)
       const stamp = now.toISOString()
+      const skipped: ArchivalStep[] = []
       await Promise.all(
         plan.archive.map(step =>
           limit(async () => {
+            // Read again just before acting: a promotion may have taken the version since the plan was made.
+            const skip = stillArchivable(await registry.getModelVersion(model, step.version), lifecycle.kind)
+            if (skip !== undefined) {
+              skipped.push({ version: step.version, reason: skip })
+              return
+            }
             // The stage first: the tags then say why, and a re-run skips what is already archived.
             if (lifecycle.kind !== 'aliases') {
               await registry.transitionStage(model, step.version, 'Archived', false)
@@ -62,6 +69,11 @@ export async function archiveCommand(context: CommandContext): Promise<CommandOu
           })
         )
       )
+      if (skipped.length > 0) {
+        plan.archive = plan.archive.filter(step => !skipped.some(s => s.version === step.version))
+        plan.protected.push(...skipped)
+        for (const step of skipped) log.info(`${model}: v${step.version} left alone: ${step.reason}`)
+      }
     }
   }
 

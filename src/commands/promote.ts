@@ -1,9 +1,9 @@
 import { applyRecord } from '../gate/apply-record.js'
 import { reviewPullRequest } from '../gate/checks.js'
-import { readRunEvent } from '../gate/event.js'
+import { isPullRequestEvent, noPullRequestNumber, readRunEvent } from '../gate/event.js'
 import { createOctokit, gitHubSettings } from '../gate/github.js'
 import { MARKERS } from '../gate/names.js'
-import { productionEntries } from '../gate/record.js'
+import { parseRecord, productionEntries } from '../gate/record.js'
 import { PromotionRepository, type PullRequestFacts } from '../gate/repository.js'
 import { productionAliasName, type Lifecycle } from '../registry/lifecycle/index.js'
 import { workflowRunUrl } from '../registry/tags.js'
@@ -71,6 +71,19 @@ export async function promoteCommand(context: CommandContext): Promise<CommandOu
     },
     context.now()
   )
+  // Runs for two merges of the same model can overlap when nothing queues them: if a newer record landed while
+  // this run wrote, the registry may now follow the older one, and only a re-run of the newer promote fixes it.
+  const latest = await repo.readFile(review.recordFile!, review.defaultBranch)
+  const newer = latest && productionEntries(parseRecord(latest.content, review.recordFile!))
+  if (
+    newer &&
+    newer.map(e => `${e.version}:${e.traffic}`).join() !==
+      entries.map(e => `${e.version}:${e.traffic}`).join()
+  ) {
+    throw new Error(
+      `${review.record.model}: a newer record (${newer.map(e => `v${e.version}`).join(', ')}) was merged into ${review.defaultBranch} while this promote was writing ${entries.map(e => `v${e.version}`).join(', ')}; re-run the promote of the latest merge so the registry follows it, and run promote one model at a time (the concurrency groups in examples/workflows).`
+    )
+  }
   const production = outputs(entries, review.lifecycle)
   const outcome: PromotionOutcome = {
     ...base,
@@ -128,9 +141,8 @@ async function locateMergedPullRequest(
   repo: PromotionRepository
 ): Promise<PullRequestFacts | { noop: string }> {
   const event = readRunEvent(context.env)
-  if (event.name === 'pull_request' || event.name === 'pull_request_target') {
-    if (event.pullRequestNumber === undefined)
-      throw new Error('The pull_request event payload has no pull request number.')
+  if (isPullRequestEvent(event)) {
+    if (event.pullRequestNumber === undefined) throw new Error(noPullRequestNumber(event))
     const pull = await repo.pullRequest(event.pullRequestNumber)
     if (!pull.merged) {
       return {

@@ -67,8 +67,7 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
       [ROLLBACK_TAGS.rolledBackAt]: now,
       [ROLLBACK_TAGS.reason]: inputs.reason,
       [ROLLBACK_TAGS.rolledBackBy]: by,
-      [ROLLBACK_TAGS.rolledBackTo]: plan.target,
-      ...(runKey ? { [ROLLBACK_TAGS.run]: runKey } : {})
+      [ROLLBACK_TAGS.rolledBackTo]: plan.target
     }
     for (const version of plan.retired) {
       const tags = byNumber.get(version)?.tags ?? []
@@ -77,6 +76,8 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
       await Promise.all(
         Object.entries(journal).map(([key, value]) => registry.setModelVersionTag(model, version, key, value))
       )
+      // The run last: a re-run that finds it also finds the rest of the journal.
+      if (runKey) await registry.setModelVersionTag(model, version, ROLLBACK_TAGS.run, runKey)
     }
     if (production.length !== 1 || production[0] !== plan.target) {
       writes += 1

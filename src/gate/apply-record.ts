@@ -1,4 +1,5 @@
 import type { MlflowClient } from '../registry/client.js'
+import type { ModelVersion } from '../registry/schemas.js'
 import type { Lifecycle } from '../registry/lifecycle/index.js'
 import { PROMOTE_TAGS, ROLLBACK_TAGS, tagValue } from '../registry/tags.js'
 import type { ProductionEntry } from './record.js'
@@ -35,17 +36,24 @@ export async function applyRecord(
   now: Date
 ): Promise<AppliedRecord> {
   const versions = entries.map(entry => entry.version)
-  const before = await lifecycle.productionVersions(model)
-  const setChanged = before.length !== versions.length || before.some((v, i) => v !== versions[i])
-  if (setChanged) await lifecycle.setProduction(model, versions)
-
-  const previous = merge.previousVersions ?? before.filter(v => !versions.includes(v))
   const entering = versions.filter(v => !(merge.previousVersions ?? []).includes(v))
+  const [before, enteringTags] = await Promise.all([
+    lifecycle.productionVersions(model),
+    Promise.all(entering.map(async v => [v, (await registry.getModelVersion(model, v)).tags] as const))
+  ])
+  const current = new Map(enteringTags)
+  const previous =
+    merge.previousVersions ?? (await startingPoint(registry, model, current, merge.pullUrl, before, versions))
+  await lifecycle.setProduction(model, versions)
+  const setChanged = before.length !== versions.length || before.some((v, i) => v !== versions[i])
+
   const retired = [...new Set([...before, ...previous])].filter(v => !versions.includes(v))
-  const touched = [...new Set([...versions, ...retired])]
-  const current = new Map(
-    await Promise.all(touched.map(async v => [v, (await registry.getModelVersion(model, v)).tags] as const))
-  )
+  const unread = [...new Set([...versions, ...retired])].filter(v => !current.has(v))
+  for (const [version, tags] of await Promise.all(
+    unread.map(async v => [v, (await registry.getModelVersion(model, v)).tags] as const)
+  )) {
+    current.set(version, tags)
+  }
   const writes: [string, string, string][] = []
   const want = (version: string, key: string, value: string) => {
     if (tagValue(current.get(version) ?? [], key) !== value) writes.push([version, key, value])
@@ -59,19 +67,22 @@ export async function applyRecord(
     want(version, PROMOTE_TAGS.previousProduction, previous.join(',') || 'none')
     want(version, PROMOTE_TAGS.promotedAt, stamp)
   }
-  const deletions: string[] = []
+  const deletions: [string, string][] = []
+  const unwanted = (version: string, key: string) => {
+    if (tagValue(current.get(version) ?? [], key) !== undefined) deletions.push([version, key])
+  }
   for (const entry of entries) {
     if (entries.length > 1) want(entry.version, PROMOTE_TAGS.traffic, String(entry.traffic))
-    else if (tagValue(current.get(entry.version) ?? [], PROMOTE_TAGS.traffic) !== undefined)
-      deletions.push(entry.version)
+    else unwanted(entry.version, PROMOTE_TAGS.traffic)
+    // A version in production is not archived, whatever an earlier replacement or an archive run wrote on it.
+    unwanted(entry.version, PROMOTE_TAGS.archivedAt)
+    unwanted(entry.version, PROMOTE_TAGS.archivedReason)
   }
   // Bringing back a version that was in production before (a merged revert) is a rollback of what it replaces.
+  // A completed earlier promotion left its merge sha (written last); this run's own partial tags never do.
   const returning = entering.some(version => {
-    const tags = current.get(version) ?? []
-    return (
-      tagValue(tags, PROMOTE_TAGS.promotedAt) !== undefined &&
-      tagValue(tags, PROMOTE_TAGS.mergeSha) !== merge.mergeSha
-    )
+    const sha = tagValue(current.get(version) ?? [], PROMOTE_TAGS.mergeSha)
+    return sha !== undefined && sha !== merge.mergeSha
   })
   for (const version of returning ? retired : []) {
     if (tagValue(current.get(version) ?? [], ROLLBACK_TAGS.rolledBackTo) === versions[0]) continue
@@ -97,9 +108,7 @@ export async function applyRecord(
   await Promise.all(
     first.map(([version, key, value]) => registry.setModelVersionTag(model, version, key, value))
   )
-  await Promise.all(
-    deletions.map(version => registry.deleteModelVersionTag(model, version, PROMOTE_TAGS.traffic))
-  )
+  await Promise.all(deletions.map(([version, key]) => registry.deleteModelVersionTag(model, version, key)))
   await Promise.all(
     last.map(([version, key, value]) => registry.setModelVersionTag(model, version, key, value))
   )
@@ -110,4 +119,38 @@ export async function applyRecord(
     writes,
     changed: setChanged || writes.length > 0 || deletions.length > 0
   }
+}
+
+/**
+ * Where a promotion without a previous record started. The registry is the only witness, and it changes with the
+ * move, so the answer is written down (the pull request and the previous production on each entering version)
+ * before the move; a re-run after a crash reads it back instead of taking its own result for the starting point.
+ */
+async function startingPoint(
+  registry: MlflowClient,
+  model: string,
+  enteringTags: Map<string, ModelVersion['tags']>,
+  pullUrl: string,
+  before: string[],
+  versions: string[]
+): Promise<string[]> {
+  const journaled = [...enteringTags.values()].find(tags => tagValue(tags, PROMOTE_TAGS.pr) === pullUrl)
+  const written = journaled && tagValue(journaled, PROMOTE_TAGS.previousProduction)
+  if (written !== undefined) return written === 'none' ? [] : written.split(',')
+  const previous = before.filter(v => !versions.includes(v))
+  const journal = [
+    { key: PROMOTE_TAGS.previousProduction, value: previous.join(',') || 'none' },
+    // The pull request last: it marks the previous production above as written by this promotion.
+    { key: PROMOTE_TAGS.pr, value: pullUrl }
+  ]
+  await Promise.all(
+    [...enteringTags.keys()].map(async version => {
+      for (const tag of journal) {
+        await registry.setModelVersionTag(model, version, tag.key, tag.value)
+        const others = (enteringTags.get(version) ?? []).filter(t => t.key !== tag.key)
+        enteringTags.set(version, [...others, tag])
+      }
+    })
+  )
+  return previous
 }

@@ -44,6 +44,18 @@ function isStaging(version: ModelVersion, kind: LifecycleKind): boolean {
   )
 }
 
+/**
+ * Whether a version planned for archival may still be archived when its turn comes: a promotion that ran meanwhile
+ * (production stage, any alias, the promotion tags) takes it out of the plan.
+ */
+export function stillArchivable(version: ModelVersion, kind: LifecycleKind): string | undefined {
+  if (version.current_stage === 'Production') return 'it went to production meanwhile'
+  if (version.aliases.length > 0) return `it holds alias ${version.aliases.join(', ')} now`
+  if (tagValue(version.tags, PROMOTE_TAGS.promotedAt) !== undefined) return 'it was promoted meanwhile'
+  if (!isStaging(version, kind)) return 'it is no longer in staging'
+  return undefined
+}
+
 /** When a version went to staging: its evaluation, else its registration. */
 function stagedAt(version: ModelVersion): number | undefined {
   const evaluated = tagValue(version.tags, TAGS.evaluatedAt)

@@ -160,11 +160,13 @@ export class MlflowClient {
   }
 
   async setAlias(name: string, alias: string, version: string): Promise<void> {
-    await this.call(Responses.empty, {
-      method: 'POST',
-      path: `${API}/registered-models/alias`,
-      body: { name, alias, version }
-    })
+    await upsert(() =>
+      this.call(Responses.empty, {
+        method: 'POST',
+        path: `${API}/registered-models/alias`,
+        body: { name, alias, version }
+      })
+    )
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
@@ -176,11 +178,13 @@ export class MlflowClient {
   }
 
   async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
-    await this.call(Responses.empty, {
-      method: 'POST',
-      path: `${API}/model-versions/set-tag`,
-      body: { name, version, key, value }
-    })
+    await upsert(() =>
+      this.call(Responses.empty, {
+        method: 'POST',
+        path: `${API}/model-versions/set-tag`,
+        body: { name, version, key, value }
+      })
+    )
   }
 
   async deleteModelVersionTag(name: string, version: string, key: string): Promise<void> {
@@ -284,4 +288,24 @@ export function quote(value: string): string {
   if (!value.includes("'")) return `'${value}'`
   if (!value.includes('"')) return `"${value}"`
   throw new Error(`MLflow's search filters cannot express a value with both kinds of quotes: ${value}`)
+}
+
+/**
+ * MLflow's stores set a tag or an alias by reading, then inserting or updating: two writers of the same key at
+ * once can make one insert collide (HTTP 400 from the database's unique constraint). Setting is idempotent, so the
+ * loser simply sets again, which now updates.
+ */
+async function upsert(write: () => Promise<unknown>, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write()
+      return
+    } catch (error) {
+      const collided =
+        error instanceof MlflowApiError &&
+        error.httpStatus === 400 &&
+        /UNIQUE constraint|IntegrityError|Duplicate entry|duplicate key value/i.test(error.message)
+      if (!collided || attempt >= attempts) throw error
+    }
+  }
 }

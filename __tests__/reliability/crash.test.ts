@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { gitBlobSha } from '../../src/policy/file.js'
+import type { LifecycleKind } from '../../src/registry/lifecycle/index.js'
+import type { Scenario } from '../harness/gate-world.js'
+import { useGateWorld } from '../harness/gate-suite.js'
+import { runBundle, type BundleRun } from '../harness/runner.js'
+import { testServers } from '../harness/servers.js'
+import { recordFigure } from '../harness/figures.js'
+import { WriteWatch } from '../harness/write-watch.js'
+
+const [[label, server]] = testServers()
+
+/**
+ * Crash consistency: the runner is killed after each successive registry write of `promote` and `rollback`, the
+ * job is re-run, and the registry must end exactly as after an uninterrupted run — tags included — with a
+ * production version present at every point observed in between.
+ */
+describe(`crash consistency against ${label}`, () => {
+  const world = useGateWorld(server)
+  const { weaker, stronger } = world.seeded
+  const watch = new WriteWatch(server.url)
+  let proxyUrl: string
+  beforeAll(async () => {
+    proxyUrl = await watch.start()
+  })
+  afterAll(() => watch.stop())
+
+  /** The registry state with what legitimately differs between two scenarios (names, times, shas) replaced. */
+  async function normalisedState(s: Scenario, replacements: [string, string][]) {
+    const state = await world.registryState(s)
+    const normalise = (value: string) =>
+      replacements
+        .reduce((text, [from, to]) => text.split(from).join(to), value)
+        .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+    return {
+      aliases: state.aliases
+        .map(a => ({ alias: a.alias, version: a.version }))
+        .sort((a, b) => (a.alias < b.alias ? -1 : 1)),
+      versions: state.versions.map(v => ({
+        version: v.version,
+        stage: v.stage,
+        tags: Object.fromEntries(
+          v.tags.map(t => [t.key, normalise(t.value)] as const).sort(([a], [b]) => (a < b ? -1 : 1))
+        )
+      }))
+    }
+  }
+
+  interface Job {
+    scenario: Scenario
+    replacements: [string, string][]
+    /** Runs the job's command with the registry reached through the watching proxy. */
+    run(): Promise<BundleRun>
+  }
+
+  async function throughWatch(job: Job, cutAfter?: number): Promise<BundleRun> {
+    watch.reset(cutAfter)
+    watch.observe = () => world.productionVersions(job.scenario)
+    return job.run()
+  }
+
+  function spawnHook() {
+    return { onSpawn: (child: import('node:child_process').ChildProcess) => (watch.child = child) }
+  }
+
+  /** v1 in production (directly), v2 evaluated, approved by two people, merged: `promote` is what is left. */
+  async function promoteJob(lifecycle: LifecycleKind): Promise<Job> {
+    const s = await world.scenario([weaker, stronger], { lifecycle, champion: 0 })
+    const evaluated = await world.evaluate(s, s.versions[1])
+    expect(evaluated.status).toBe(0)
+    const number = Number(evaluated.outputs['pr-number'])
+    await world.github.review('alice', s.repo, number, 'APPROVE')
+    await world.github.review('bob', s.repo, number, 'APPROVE')
+    const { sha } = await world.github.merge('carol', s.repo, number)
+    return {
+      scenario: s,
+      replacements: [
+        [sha, '<merge-sha>'],
+        [s.repo, '<repo>'],
+        [s.model, '<model>'],
+        [gitBlobSha(Buffer.from(s.policy)), '<policy-sha>']
+      ],
+      run: () =>
+        runBundle(world.inputs('promote', { 'tracking-uri': proxyUrl }), {
+          env: world.env(s),
+          event: {
+            name: 'pull_request',
+            payload: world.github.pullRequestEvent(s.repo, number, 'closed', 'carol')
+          },
+          ...spawnHook()
+        })
+    }
+  }
+
+  /** v1 then v2 promoted through the gate: `rollback` (in one workflow run) is what is left. */
+  async function rollbackJob(lifecycle: LifecycleKind): Promise<Job> {
+    const s = await world.scenario([weaker, stronger], { lifecycle })
+    const first = await world.promoteThroughGate(s, s.versions[0])
+    const second = await world.promoteThroughGate(s, s.versions[1])
+    const { id } = world.github.addWorkflowRun(s.repo, { event: 'workflow_dispatch', actor: 'dave' })
+    return {
+      scenario: s,
+      replacements: [
+        [second.sha, '<merge-sha>'],
+        [first.sha, '<first-merge-sha>'],
+        [s.repo, '<repo>'],
+        [s.model, '<model>'],
+        [gitBlobSha(Buffer.from(s.policy)), '<policy-sha>'],
+        [`#${id}`, '#<run>']
+      ],
+      run: () =>
+        runBundle(
+          world.inputs('rollback', { model: s.model, reason: 'error rate up', 'tracking-uri': proxyUrl }),
+          {
+            env: world.env(s, { GITHUB_RUN_ID: String(id) }),
+            ...spawnHook()
+          }
+        )
+    }
+  }
+
+  describe.each<[string, (lifecycle: LifecycleKind) => Promise<Job>]>([
+    ['promote', promoteJob],
+    ['rollback', rollbackJob]
+  ])('%s', (command, prepare) => {
+    describe.each<LifecycleKind>(['aliases', 'stages'])('%s lifecycle', lifecycle => {
+      let reference: Awaited<ReturnType<typeof normalisedState>>
+      let writes = 0
+
+      beforeAll(async () => {
+        const job = await prepare(lifecycle)
+        const result = await throughWatch(job)
+        expect(result.status).toBe(0)
+        writes = watch.writes
+        recordFigure(`crash: ${command}, ${lifecycle}: registry writes, each cut in turn`, writes)
+        expect(watch.observed.every(set => set.length > 0)).toBe(true)
+        reference = await normalisedState(job.scenario, job.replacements)
+      })
+
+      it('the uninterrupted run writes to the registry and keeps a production version throughout', () => {
+        expect(writes).toBeGreaterThan(2)
+      })
+
+      it('killed after each write in turn, then re-run, ends as the uninterrupted run did', async () => {
+        for (let cutAfter = 0; cutAfter < writes; cutAfter++) {
+          const job = await prepare(lifecycle)
+          const killed = await throughWatch(job, cutAfter)
+          expect({ cutAfter, killed: watch.cut, status: killed.status }).toEqual({
+            cutAfter,
+            killed: true,
+            status: null
+          })
+          const seenWhileCut = [...watch.observed]
+          const rerun = await throughWatch(job)
+          expect({ cutAfter, status: rerun.status, stdout: rerun.status === 0 ? '' : rerun.stdout }).toEqual({
+            cutAfter,
+            status: 0,
+            stdout: ''
+          })
+          const seen = [...seenWhileCut, ...watch.observed, await world.productionVersions(job.scenario)]
+          expect({ cutAfter, emptyProduction: seen.filter(set => set.length === 0).length }).toEqual({
+            cutAfter,
+            emptyProduction: 0
+          })
+          expect({ cutAfter, state: await normalisedState(job.scenario, job.replacements) }).toEqual({
+            cutAfter,
+            state: reference
+          })
+        }
+      })
+    })
+  })
+})

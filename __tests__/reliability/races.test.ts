@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import type { LifecycleKind } from '../../src/registry/lifecycle/index.js'
+import { useGateWorld } from '../harness/gate-suite.js'
+import type { Scenario } from '../harness/gate-world.js'
+import { TestProxy } from '../harness/proxy.js'
+import { runBundle } from '../harness/runner.js'
+import { testServers } from '../harness/servers.js'
+import { WriteWatch, isRegistryWrite } from '../harness/write-watch.js'
+
+const [[label, server]] = testServers()
+
+/** Two jobs on one model at the same moment: what the registry ends with, read back through MLflow's API. */
+describe(`races against ${label}`, () => {
+  const world = useGateWorld(server)
+  const { weaker, stronger } = world.seeded
+  const watch = new WriteWatch(server.url)
+  let watched: string
+  beforeAll(async () => {
+    watched = await watch.start()
+  })
+  afterAll(() => watch.stop())
+
+  /** Evaluates `version`, has alice and bob approve its pull request and carol merge it. */
+  async function mergedPromotion(s: Scenario, version: string): Promise<{ number: number; sha: string }> {
+    const evaluated = await world.evaluate(s, version)
+    expect(evaluated.status).toBe(0)
+    const number = Number(evaluated.outputs['pr-number'])
+    await world.github.review('alice', s.repo, number, 'APPROVE')
+    await world.github.review('bob', s.repo, number, 'APPROVE')
+    const { sha } = await world.github.merge('carol', s.repo, number)
+    return { number, sha }
+  }
+
+  function promote(s: Scenario, number: number, trackingUri = server.url) {
+    return runBundle(world.inputs('promote', { 'tracking-uri': trackingUri }), {
+      env: world.env(s),
+      event: {
+        name: 'pull_request',
+        payload: world.github.pullRequestEvent(s.repo, number, 'closed', 'carol')
+      }
+    })
+  }
+
+  describe.each<LifecycleKind>(['aliases', 'stages'])('%s lifecycle', lifecycle => {
+    it('the same merge promoted twice at once (the pull_request run and the push run): one promotion, recorded once', async () => {
+      const s = await world.scenario([weaker, stronger], { lifecycle, champion: 0 })
+      const [v1, v2] = s.versions
+      const { number, sha } = await mergedPromotion(s, v2)
+      watch.reset()
+      watch.observe = () => world.productionVersions(s)
+      const onPush = runBundle(world.inputs('promote', { 'tracking-uri': watched }), {
+        env: world.env(s),
+        event: {
+          name: 'push',
+          payload: world.github.pushEvent(
+            s.repo,
+            'main',
+            world.github.branchSha(s.repo, 'main')!,
+            sha,
+            'carol'
+          )
+        }
+      })
+      const [a, b] = await Promise.all([promote(s, number, watched), onPush])
+      expect([a.status, b.status]).toEqual([0, 0])
+      expect(watch.observed.filter(set => set.length === 0)).toEqual([])
+      expect(await world.productionVersions(s)).toEqual([v2])
+      expect(await world.promotionTags(s, v2)).toMatchObject({
+        'promotion.merge_sha': sha,
+        'promotion.previous_production': v1,
+        'promotion.approved_by': 'alice,bob'
+      })
+      expect((await world.promotionTags(s, v1))['promotion.archived_reason']).toContain(`/pull/${number}`)
+    })
+
+    it('two merges promoted at once: the latest record wins, the older merge is refused and writes nothing', async () => {
+      const s = await world.scenario([weaker, stronger, stronger], { lifecycle, champion: 0 })
+      const [v1, v2, v3] = s.versions
+      const older = await mergedPromotion(s, v2)
+      const newer = await mergedPromotion(s, v3)
+      const [first, second] = await Promise.all([promote(s, older.number), promote(s, newer.number)])
+      expect(first.status).toBe(1)
+      expect(first.stdout).toContain(
+        'has changed on main since this merge; promote the latest change instead'
+      )
+      expect(second.status).toBe(0)
+      expect(await world.productionVersions(s)).toEqual([v3])
+      expect((await world.promotionTags(s, v2))['promotion.merge_sha']).toBeUndefined()
+      expect(await world.promotionTags(s, v3)).toMatchObject({ 'promotion.merge_sha': newer.sha })
+      expect((await world.promotionTags(s, v1))['promotion.archived_reason']).toContain(
+        `/pull/${newer.number}`
+      )
+    })
+
+    it('an older promote whose writes land after a newer one fails loudly, and re-running the newer one restores it', async () => {
+      const s = await world.scenario([weaker, stronger, stronger], { lifecycle, champion: 0 })
+      const [, v2, v3] = s.versions
+      const older = await mergedPromotion(s, v2)
+      // The older run passes every check, then its first registry write waits until the newer run has finished.
+      const hold = new TestProxy(server.url)
+      let release = () => {}
+      const released = new Promise<void>(resolve => (release = resolve))
+      let reachedWrite = () => {}
+      const atWrite = new Promise<void>(resolve => (reachedWrite = resolve))
+      hold.interceptor = async req => {
+        if (isRegistryWrite(req)) {
+          reachedWrite()
+          await released
+        }
+        return undefined
+      }
+      const holdUrl = await hold.start()
+      try {
+        const olderRun = promote(s, older.number, holdUrl)
+        await atWrite
+        const newer = await mergedPromotion(s, v3)
+        expect((await promote(s, newer.number)).status).toBe(0)
+        expect(await world.productionVersions(s)).toEqual([v3])
+        release()
+        const late = await olderRun
+        expect(late.status).toBe(1)
+        expect(late.stdout).toContain(
+          `a newer record (v${v3}) was merged into main while this promote was writing v${v2}; re-run the promote of the latest merge`
+        )
+        expect(await world.productionVersions(s)).toEqual([v2])
+        // What the message asks for: the newer promote, re-run, puts the registry back on the latest record.
+        expect((await promote(s, newer.number)).status).toBe(0)
+        expect(await world.productionVersions(s)).toEqual([v3])
+        expect((await world.promotionTags(s, v3))['promotion.merge_sha']).toBe(newer.sha)
+      } finally {
+        release()
+        await hold.stop()
+      }
+    })
+
+    it('archive planned before a promotion and acting after it leaves the promoted version alone', async () => {
+      const s = await world.scenario([weaker, stronger, stronger], {
+        lifecycle,
+        champion: 0,
+        extraPolicy: ['    retention:', '      archive_staging_after_days: 0.00001']
+      })
+      const [v1, v2, v3] = s.versions
+      const { number } = await mergedPromotion(s, v2)
+      // v3 passed evaluation too but no pull request was opened for it: v2 and v3 are staging versions past the
+      // window (with aliases, v3 holds the staging alias, which keeps it).
+      const staged = await runBundle(
+        world.inputs('evaluate', { model: s.model, version: v3, 'open-pr': 'false' }),
+        {
+          env: world.env(s)
+        }
+      )
+      expect(staged.status).toBe(0)
+      await new Promise(resolve => setTimeout(resolve, 1500))
+
+      // archive reads its plan (v2 and v3 both past the window, v2 not yet promoted), then waits at its first
+      // per-version read until promote has finished.
+      const hold = new TestProxy(server.url)
+      let promoted = () => {}
+      const promotedNow = new Promise<void>(resolve => (promoted = resolve))
+      hold.interceptor = async req => {
+        if (req.url?.includes('/model-versions/get')) await promotedNow
+        return undefined
+      }
+      const holdUrl = await hold.start()
+      try {
+        const archiving = runBundle(world.inputs('archive', { model: s.model, 'tracking-uri': holdUrl }), {
+          env: world.env(s)
+        })
+        const promotion = await promote(s, number)
+        promoted()
+        const archived = await archiving
+        expect(promotion.status).toBe(0)
+        expect(archived.status).toBe(0)
+        expect(archived.stdout).toContain(`v${v2} left alone: it `)
+        expect(JSON.parse(archived.outputs['archived-versions'])).toEqual(
+          lifecycle === 'aliases' ? [] : [expect.objectContaining({ model: s.model, version: v3 })]
+        )
+        expect(await world.productionVersions(s)).toEqual([v2])
+        expect((await world.promotionTags(s, v2))['promotion.archived_at']).toBeUndefined()
+        expect((await world.promotionTags(s, v1))['promotion.archived_reason']).toContain('replaced through')
+        if (lifecycle === 'stages') {
+          const stages = await Promise.all(s.versions.map(v => world.client.getModelVersion(s.model, v)))
+          expect(stages.map(v => v.current_stage)).toEqual(['Archived', 'Production', 'Archived'])
+          expect((await world.promotionTags(s, v3))['promotion.archived_at']).toBeDefined()
+        }
+      } finally {
+        promoted()
+        await hold.stop()
+      }
+    })
+
+    it('archive and promote started together, without any holding: production is never empty, v2 serves', async () => {
+      const s = await world.scenario([weaker, stronger, stronger], {
+        lifecycle,
+        champion: 0,
+        extraPolicy: ['    retention:', '      archive_staging_after_days: 0.00001']
+      })
+      const [, v2] = s.versions
+      const { number } = await mergedPromotion(s, v2)
+      await new Promise(resolve => setTimeout(resolve, 1500))
+      watch.reset()
+      watch.observe = () => world.productionVersions(s)
+      const [promotion, archived] = await Promise.all([
+        promote(s, number, watched),
+        runBundle(world.inputs('archive', { model: s.model, 'tracking-uri': watched }), { env: world.env(s) })
+      ])
+      expect([promotion.status, archived.status]).toEqual([0, 0])
+      expect(watch.observed.filter(set => set.length === 0)).toEqual([])
+      expect(await world.productionVersions(s)).toEqual([v2])
+      // Which of the two wrote v2's tags last depends on timing: RELIABILITY.md explains the window this leaves.
+    })
+  })
+})
