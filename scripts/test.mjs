@@ -2,15 +2,31 @@
 // with MLflow's own Python client, runs every Jest project against them, and stops them whatever happens.
 // Extra arguments go to Jest (e.g. `npm test -- --selectProjects integration`).
 import { spawn } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pinnedVersions, seedMlflowServer, startMlflowServer } from './lib/mlflow-server.mjs'
 import { startToxiproxy } from './lib/toxiproxy.mjs'
 
 const root = resolve(import.meta.dirname, '..')
-const runDir = join(root, '.test-run')
-rmSync(runDir, { recursive: true, force: true })
+// One folder per run, so two runs at once (a developer's and an editor's) never share a database; folders of runs
+// whose process is gone are removed.
+const runsDir = join(root, '.test-run')
+mkdirSync(runsDir, { recursive: true })
+for (const entry of readdirSync(runsDir)) {
+  const pid = Number(/^run-(\d+)$/.exec(entry)?.[1])
+  if (!Number.isInteger(pid) || !isAlive(pid)) rmSync(join(runsDir, entry), { recursive: true, force: true })
+}
+const runDir = join(runsDir, `run-${process.pid}`)
 mkdirSync(runDir, { recursive: true })
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 
 const servers = []
 let stopping = false

@@ -1,3 +1,4 @@
+import { posix } from 'node:path'
 import { z } from 'zod'
 
 export const COMMANDS = ['evaluate', 'verify', 'promote', 'rollback', 'archive', 'audit'] as const
@@ -20,6 +21,9 @@ const optional = z
   .optional()
   .transform(value => (value === undefined || value.trim() === '' ? undefined : value.trim()))
 
+/** MLflow's registry stores names of at most this many characters (its `name` columns are String(256)). */
+const MAX_MODEL_NAME = 256
+
 export const InputsSchema = z.object({
   command: z
     .string()
@@ -32,14 +36,26 @@ export const InputsSchema = z.object({
       })
       return z.NEVER
     }),
-  model: optional,
+  model: optional
+    .refine(value => value === undefined || !/\p{Cc}/u.test(value), {
+      message: 'input `model` may not contain control characters such as a line break'
+    })
+    .refine(value => value === undefined || value.length <= MAX_MODEL_NAME, {
+      message: `input \`model\` is longer than ${MAX_MODEL_NAME} characters, the most MLflow stores for a name`
+    }),
   version: optional.refine(
     value => value === undefined || value === 'latest' || /^[1-9]\d{0,9}$/.test(value),
     {
       message: 'input `version` must be a version number or `latest`'
     }
   ),
-  policy: z.string().trim().min(1),
+  policy: z
+    .string()
+    .trim()
+    .min(1)
+    .refine(value => posix.normalize(value.replaceAll('\\', '/')).split('/')[0] !== '..', {
+      message: 'input `policy` must be a path inside the repository (it may not climb out with `..`)'
+    }),
   trackingUri: optional,
   trackingToken: optional,
   trackingUsername: optional,

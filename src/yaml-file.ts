@@ -36,6 +36,16 @@ export function parseYamlFile<T>(text: string, file: string, options: YamlFileOp
   if (Buffer.byteLength(text, 'utf8') > maxBytes) {
     throw fail([{ file, line: 1, column: 1, message: `the ${what} is larger than ${maxBytes} bytes` }])
   }
+  if (text.includes('\u0000')) {
+    throw fail([
+      {
+        file,
+        line: 1,
+        column: 1,
+        message: `the ${what} is not text (it holds NUL bytes); it must be UTF-8 YAML`
+      }
+    ])
+  }
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false })
   const at = (offset: number, message: string): FileProblem => {
@@ -43,7 +53,13 @@ export function parseYamlFile<T>(text: string, file: string, options: YamlFileOp
     return { file, line, column: col, message }
   }
   if (doc.errors.length > 0) {
-    throw fail(doc.errors.map(error => at(error.pos[0], yamlMessage(error.code, error.message))))
+    // The parser reports a stack overflow (deep nesting) at every level it unwinds: one problem says it all.
+    const exhausted = doc.errors.find(error => error.code === 'RESOURCE_EXHAUSTION')
+    if (exhausted !== undefined)
+      throw fail([at(exhausted.pos[0], `the ${what} is nested too deeply to be read`)])
+    throw fail(
+      dedupe(doc.errors.map(error => at(error.pos[0], yamlMessage(error.code, error.message, what))))
+    )
   }
   let value: unknown
   try {
@@ -142,9 +158,12 @@ function describePath(path: Path): string {
   return `${text}: `
 }
 
-function yamlMessage(code: string, message: string): string {
+function yamlMessage(code: string, message: string, what: string): string {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
-  return code === 'DUPLICATE_KEY' ? `duplicate key: ${first}` : `invalid YAML: ${first}`
+  if (code === 'DUPLICATE_KEY') return `duplicate key: ${first}`
+  if (code === 'MULTIPLE_DOCS')
+    return `invalid YAML: a ${what} is one YAML document, this file holds several (\`---\`)`
+  return `invalid YAML: ${first}`
 }
 
 function dedupe(problems: FileProblem[]): FileProblem[] {

@@ -19,6 +19,7 @@ export function startMlflowServer(options: {
   workDir: string
   basicAuth?: { adminUsername: string; adminPassword: string }
   label?: string
+  port?: number
 }): Promise<MlflowServer>
 export function seedMlflowServer(
   server: MlflowServer

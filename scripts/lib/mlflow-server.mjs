@@ -58,13 +58,20 @@ async function waitForHealth(url, child, logFile, timeoutMs = 120_000) {
 
 /**
  * Starts `mlflow server` from the pinned venv of `version` in `workDir`.
- * Options: basicAuth ({ adminUsername, adminPassword }) starts it with `--app-name basic-auth`.
+ * Options: basicAuth ({ adminUsername, adminPassword }) starts it with `--app-name basic-auth`; port (a fixed port, to
+ * restart a server where its clients expect it; a free one otherwise).
  * Returns { url, version, venv, backendStoreUri, workDir, stop() }.
  */
-export async function startMlflowServer({ version, workDir, basicAuth, label = `mlflow-${version}` }) {
+export async function startMlflowServer({
+  version,
+  workDir,
+  basicAuth,
+  label = `mlflow-${version}`,
+  port: fixedPort
+}) {
   const venv = await ensureVenv(version)
   mkdirSync(workDir, { recursive: true })
-  const port = await freePort()
+  const port = fixedPort ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
   const backendStoreUri = `sqlite:///${join(workDir, 'mlflow.db')}`
   const env = {

@@ -23,7 +23,8 @@ export async function ensureToxiproxy() {
     })
   } catch (error) {
     throw new Error(
-      `Could not build toxiproxy ${TOXIPROXY_VERSION} with \`go install\` (Go and the Go module proxy are needed): ${error.stderr || error.message}`
+      `Could not build toxiproxy ${TOXIPROXY_VERSION} with \`go install\` (Go and the Go module proxy are needed): ${error.stderr || error.message}`,
+      { cause: error }
     )
   }
   return bin

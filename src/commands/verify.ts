@@ -1,6 +1,6 @@
 import { describeApprovals } from '../gate/approvals.js'
 import { reviewPullRequest } from '../gate/checks.js'
-import { readRunEvent } from '../gate/event.js'
+import { isPullRequestEvent, noPullRequestNumber, readRunEvent } from '../gate/event.js'
 import { createOctokit, gitHubSettings } from '../gate/github.js'
 import { productionEntries } from '../gate/record.js'
 import { PromotionRepository } from '../gate/repository.js'
@@ -17,7 +17,11 @@ export async function verifyCommand(context: CommandContext): Promise<CommandOut
   const repo = new PromotionRepository(createOctokit(settings), settings)
   const event = readRunEvent(context.env)
   if (event.pullRequestNumber === undefined) {
-    throw new Error(`verify runs on pull_request events, not on ${event.name || 'an unknown event'}.`)
+    throw new Error(
+      isPullRequestEvent(event)
+        ? noPullRequestNumber(event)
+        : `verify runs on pull_request events, not on ${event.name || 'an unknown event'}.`
+    )
   }
   const pull = await repo.pullRequest(event.pullRequestNumber)
   const outcome: PromotionOutcome = {

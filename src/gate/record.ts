@@ -7,7 +7,8 @@ import { parseYamlFile } from '../yaml-file.js'
 
 const versionNumber = z
   .preprocess(
-    value => (typeof value === 'number' && Number.isInteger(value) ? String(value) : value),
+    // Any number is read as text, so `2.5` is told what a version is rather than that a string was expected.
+    value => (typeof value === 'number' ? String(value) : value),
     z.string().regex(/^[1-9]\d{0,9}$/, 'a version is a whole number from 1, such as 7')
   )
   .describe('A registered model version number.')

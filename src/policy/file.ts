@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { readFile, realpath, stat } from 'node:fs/promises'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { parsePolicy } from './load.js'
 import type { Policy } from './schema.js'
 
@@ -21,9 +21,24 @@ export function gitBlobSha(content: Buffer): string {
 export async function loadPolicyFile(workspace: string, policyPath: string): Promise<LoadedPolicy> {
   const absolute = isAbsolute(policyPath) ? policyPath : resolve(workspace, policyPath)
   const shown = isAbsolute(policyPath) ? relative(workspace, absolute) || policyPath : policyPath
+  const outside = () =>
+    new Error(
+      `The policy file ${policyPath} is outside the workspace ${workspace}: the policy must be a file of the ` +
+        'checked-out repository.'
+    )
+  if (!isInside(resolve(workspace), absolute)) throw outside()
   let content: Buffer
   try {
-    content = await readFile(absolute)
+    // Symbolic links are followed only within the workspace; only a regular file is read (a FIFO would hang).
+    const [root, real] = await Promise.all([realpath(workspace), realpath(absolute)])
+    if (!isInside(root, real)) throw outside()
+    const info = await stat(real)
+    if (!info.isFile()) {
+      throw new Error(
+        `The policy file ${shown} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}: point the \`policy\` input at the YAML file.`
+      )
+    }
+    content = await readFile(real)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') {
@@ -33,7 +48,14 @@ export async function loadPolicyFile(workspace: string, policyPath: string): Pro
         { cause: error }
       )
     }
+    if (code === undefined) throw error // one of the messages above
     throw new Error(`The policy file ${shown} cannot be read: ${(error as Error).message}`, { cause: error })
   }
   return { policy: parsePolicy(content.toString('utf8'), shown), path: shown, sha: gitBlobSha(content) }
+}
+
+/** Whether `path` is `root` or lies below it. */
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path)
+  return !isAbsolute(rel) && rel.split(sep)[0] !== '..'
 }

@@ -251,7 +251,14 @@ export const PolicySchema = z
           .optional()
       })
       .optional(),
-    records: z.string().min(1).optional().describe('Folder of promotion records (default `.github/models`).'),
+    records: z
+      .string()
+      .min(1)
+      .refine(folder => !/^([/\\]|[a-z]:)/i.test(folder) && !folder.split(/[/\\]/).includes('..'), {
+        message: 'the records folder must be a relative path inside the repository, without `..`'
+      })
+      .optional()
+      .describe('Folder of promotion records (default `.github/models`).'),
     models: z
       .record(z.string().min(1), ModelPolicySchema)
       .refine(models => Object.keys(models).length > 0, { message: 'the policy names no model' })

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request, type Dispatcher } from 'undici'
-import { authorizationHeader, type RegistryConfig } from './config.js'
+import { authorizationHeader, RegistryConfigError, type RegistryConfig } from './config.js'
 import { MlflowApiError, MlflowConnectionError, MlflowResponseError } from './errors.js'
 import { isRetryableStatus, parseRetryAfterMs, retryDelayMs } from './retry.js'
 
@@ -59,7 +59,7 @@ export class MlflowHttp {
     this.dispatcher = new Agent({
       connect: {
         rejectUnauthorized: !config.insecureTls,
-        ...(config.caCertPath !== undefined ? { ca: readFileSync(config.caCertPath, 'utf8') } : {})
+        ...(config.caCertPath !== undefined ? { ca: readCaBundle(config.caCertPath) } : {})
       },
       headersTimeout: config.timeoutMs,
       bodyTimeout: config.timeoutMs,
@@ -179,6 +179,16 @@ export class MlflowHttp {
     let result = text
     for (const secret of this.secrets) result = result.split(secret).join('***')
     return result
+  }
+}
+
+function readCaBundle(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new RegistryConfigError(
+      `MLFLOW_TRACKING_SERVER_CERT_PATH ${path} cannot be read: ${(error as Error).message}`
+    )
   }
 }
 
