@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { useGateWorld } from '../harness/gate-suite.js'
 import { runBundle, type BundleRun } from '../harness/runner.js'
-import { testServers } from '../harness/servers.js'
+import { basicAuthServer, clientFor, testServers, uniqueName } from '../harness/servers.js'
 
 const [[label, server]] = testServers()
 
@@ -82,7 +82,7 @@ describe(`secrets and injection against ${label}`, () => {
 
   it('keeps hostile registry text inert in summaries, PR bodies and logs', async () => {
     const hostile =
-      'evil <img src=x onerror=alert(1)> @octocat ::set-output name=decision::passed [x](http://evil.test)'
+      'evil <img src=x onerror=alert(1)> @octocat ::set-output name=decision::passed [x](http://evil.test) ::stop-commands::pwned%0A::error::forged'
     const s = await world.scenario([weaker, stronger], { champion: 0, model: `hostile-${Date.now()}` })
     await world.client.setModelVersionTag(s.model, s.versions[1], 'validation_status', hostile)
     const policy = world
@@ -106,6 +106,44 @@ describe(`secrets and injection against ${label}`, () => {
     expect(result.summary).not.toContain('<img')
     expect(result.summary).not.toMatch(/(^|[^\\])\[x\]\(http/)
     // No line of the log starts a workflow command from registry text.
-    expect(result.stdout.split('\n').filter(line => line.startsWith('::set-output'))).toEqual([])
+    expect(
+      result.stdout.split('\n').filter(line => /^::(set-output|stop-commands|error::forged)/.test(line))
+    ).toEqual([])
+  })
+
+  it('never shows the MLflow password (basic auth), right or wrong, nor its base64 form', async () => {
+    const auth = basicAuthServer()
+    const admin = clientFor(auth.url, {
+      trackingUsername: auth.adminUsername,
+      trackingPassword: auth.adminPassword
+    })
+    const model = uniqueName('secret')
+    await admin.createRegisteredModel(model)
+    const { version } = await admin.createModelVersion(model, 's3://acme-models/secret/v1')
+    await admin.http.close()
+    const s = await world.scenario([weaker], { model })
+    const wrong = 'Wr0ng-Basic-Password-Recognisable-4471'
+    const runs: BundleRun[] = []
+    for (const password of [auth.adminPassword, wrong]) {
+      runs.push(
+        await runBundle(
+          world.inputs('evaluate', {
+            model,
+            version,
+            'tracking-uri': auth.url,
+            'tracking-username': auth.adminUsername,
+            'tracking-password': password
+          }),
+          { env: world.env(s, { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' }) }
+        )
+      )
+    }
+    // The first run reaches the registry (and fails closed: the version has no run); the second is refused.
+    expect(runs[0].stdout).toMatch(/::error::/)
+    expect(runs[1].stdout).toContain('check the MLflow credentials')
+    for (const [i, password] of [auth.adminPassword, wrong].entries()) {
+      const basic = Buffer.from(`${auth.adminUsername}:${password}`).toString('base64')
+      for (const secret of [password, basic]) expect(visible(runs[i])).not.toContain(secret)
+    }
   })
 })
