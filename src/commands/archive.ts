@@ -1,5 +1,5 @@
-import pLimit from 'p-limit'
 import { loadPolicyFile } from '../policy/file.js'
+import { ConcurrencyTuner, runPaced } from '../operate/pace.js'
 import { planArchival, stillArchivable, type ArchivalPlan, type ArchivalStep } from '../operate/retention.js'
 import { quote } from '../registry/client.js'
 import { isNotFound } from '../registry/errors.js'
@@ -8,9 +8,6 @@ import { PROMOTE_TAGS } from '../registry/tags.js'
 import { escapeMarkdown, fitMarkdown, link, table } from '../report/markdown.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { selectModels } from './models.js'
-
-/** Registry writes in flight at once: enough to hide latency, few enough not to overload a small server. */
-const CONCURRENCY = 8
 
 /**
  * `archive`: applies each model's `retention`. Staging versions not promoted within the window are archived
@@ -25,6 +22,7 @@ export async function archiveCommand(context: CommandContext): Promise<CommandOu
   const now = context.now()
   const plans: ArchivalPlan[] = []
   const notes: string[] = []
+  const tuner = new ConcurrencyTuner()
   for (const { model, entry } of models) {
     const retention = entry.policy.retention
     if (retention === undefined) continue
@@ -46,28 +44,27 @@ export async function archiveCommand(context: CommandContext): Promise<CommandOu
       `${model}: ${versions.length} versions; ${plan.archive.length} to archive, ${plan.protected.length} kept by protection, ${plan.beyondKeep.length} archived beyond keep_archived`
     )
     if (!inputs.dryRun) {
-      const limit = pLimit(CONCURRENCY)
       const stamp = now.toISOString()
       const skipped: ArchivalStep[] = []
-      await Promise.all(
-        plan.archive.map(step =>
-          limit(async () => {
-            // Read again just before acting: a promotion may have taken the version since the plan was made.
-            const skip = stillArchivable(await registry.getModelVersion(model, step.version), lifecycle.kind)
-            if (skip !== undefined) {
-              skipped.push({ version: step.version, reason: skip })
-              return
-            }
-            // The stage first: the tags then say why, and a re-run skips what is already archived.
-            if (lifecycle.kind !== 'aliases') {
-              await registry.transitionStage(model, step.version, 'Archived', false)
-            }
-            await Promise.all([
-              registry.setModelVersionTag(model, step.version, PROMOTE_TAGS.archivedReason, step.reason),
-              registry.setModelVersionTag(model, step.version, PROMOTE_TAGS.archivedAt, stamp)
-            ])
-          })
-        )
+      await runPaced(
+        plan.archive,
+        async step => {
+          // Read again just before acting: a promotion may have taken the version since the plan was made.
+          const skip = stillArchivable(await registry.getModelVersion(model, step.version), lifecycle.kind)
+          if (skip !== undefined) {
+            skipped.push({ version: step.version, reason: skip })
+            return
+          }
+          // The stage first: the tags then say why, and a re-run skips what is already archived.
+          if (lifecycle.kind !== 'aliases') {
+            await registry.transitionStage(model, step.version, 'Archived', false)
+          }
+          await Promise.all([
+            registry.setModelVersionTag(model, step.version, PROMOTE_TAGS.archivedReason, step.reason),
+            registry.setModelVersionTag(model, step.version, PROMOTE_TAGS.archivedAt, stamp)
+          ])
+        },
+        tuner
       )
       if (skipped.length > 0) {
         plan.archive = plan.archive.filter(step => !skipped.some(s => s.version === step.version))

@@ -8,7 +8,7 @@ import { DEFAULT_ALIASES, type Lifecycle } from '../registry/lifecycle/index.js'
 import type { ModelVersion } from '../registry/schemas.js'
 import { diffSignatureInputs } from '../registry/signature.js'
 import { TAGS, tagValue, workflowRunUrl } from '../registry/tags.js'
-import { readMetricTrend, type TrendPoint } from '../registry/trend.js'
+import { readMetricTrend, readRecentVersions, type TrendPoint } from '../registry/trend.js'
 import {
   renderEvaluation,
   renderEvaluateReport,
@@ -227,7 +227,9 @@ async function assessVersion(
   const rules = target.entry.policy.staging.rules
   let resolveExperiments: (ids: string[]) => void = () => undefined
   const experiments = new Promise<string[]>(resolve => (resolveExperiments = resolve))
-  const trend = readTrendQuietly(context, target.model, experiments)
+  // One search serves the chart and spares reading the champion again when it is among the recent versions.
+  const recent = readRecentVersions(registry, target.model)
+  const trend = readTrendQuietly(context, recent, experiments)
   let evidence: Evidence
   try {
     evidence = await gatherEvidence(
@@ -235,7 +237,8 @@ async function assessVersion(
       lifecycle,
       target.model,
       version,
-      evidenceOptionsFor(target.entry.policy)
+      evidenceOptionsFor(target.entry.policy),
+      recent.catch(() => [])
     )
   } catch (error) {
     resolveExperiments([])
@@ -327,11 +330,11 @@ function keyMetrics(rules: Rule[]): string[] {
 /** The chart is illustration, not evidence: a failed read leaves it out with a warning, never fails the gate. */
 async function readTrendQuietly(
   context: CommandContext,
-  model: string,
+  recent: Promise<ModelVersion[]>,
   experiments: Promise<string[]>
 ): Promise<TrendPoint[]> {
   try {
-    return await readMetricTrend(context.registry, model, experiments)
+    return await readMetricTrend(context.registry, recent, experiments)
   } catch (error) {
     context.log.warning(`The metric chart is left out: ${(error as Error).message}`)
     return []

@@ -86,7 +86,9 @@ export async function gatherEvidence(
   lifecycle: Lifecycle,
   model: string,
   version: string | ModelVersion,
-  options: EvidenceOptions = {}
+  options: EvidenceOptions = {},
+  /** Versions already being read (the report's recent-versions search): a production version found there is not read again. */
+  known: Promise<ModelVersion[]> = Promise.resolve([])
 ): Promise<Evidence> {
   const registered = client.getRegisteredModel(model)
   const [registeredModel, candidateVersion, production] = await Promise.all([
@@ -99,9 +101,10 @@ export async function gatherEvidence(
     registeredModel.aliases.filter(alias => alias.version === v).map(alias => alias.alias)
   const [candidate, ...champions] = await Promise.all([
     versionEvidence(client, candidateVersion, aliasesOf(candidateVersion.version), options),
-    ...productionVersions.map(async v =>
-      versionEvidence(client, await client.getModelVersion(model, v), aliasesOf(v), options)
-    )
+    ...productionVersions.map(async v => {
+      const read = (await known).find(k => k.version === v) ?? (await client.getModelVersion(model, v))
+      return versionEvidence(client, read, aliasesOf(v), options)
+    })
   ])
   return { registeredModel, candidate, champions, production }
 }

@@ -1,28 +1,30 @@
 import { quote, type MlflowClient } from './client.js'
+import type { ModelVersion } from './schemas.js'
 
 export interface TrendPoint {
   version: string
   metrics: Record<string, number>
 }
 
+/** A model's most recent versions, newest first: one search. */
+export function readRecentVersions(client: MlflowClient, model: string, limit = 10): Promise<ModelVersion[]> {
+  return client.searchModelVersions(`name=${quote(model)}`, {
+    orderBy: ['version_number DESC'],
+    pageSize: limit,
+    limit
+  })
+}
+
 /**
- * The latest run metrics of a model's most recent versions, oldest first, for the report's chart. Two requests
- * whatever the number of versions: one version search, one run search over the experiments already known.
+ * The latest run metrics of a model's most recent versions (as read by `readRecentVersions`), oldest first, for
+ * the report's chart: one run search over the experiments already known, whatever the number of versions.
  */
 export async function readMetricTrend(
   client: MlflowClient,
-  model: string,
-  experiments: Promise<string[]>,
-  limit = 10
+  recent: Promise<ModelVersion[]>,
+  experiments: Promise<string[]>
 ): Promise<TrendPoint[]> {
-  const [versions, experimentIds] = await Promise.all([
-    client.searchModelVersions(`name=${quote(model)}`, {
-      orderBy: ['version_number DESC'],
-      pageSize: limit,
-      limit
-    }),
-    experiments
-  ])
+  const [versions, experimentIds] = await Promise.all([recent, experiments])
   if (experimentIds.length === 0) return []
   const runIds = [...new Set(versions.map(v => v.run_id).filter((id): id is string => !!id))]
   if (runIds.length === 0) return []
