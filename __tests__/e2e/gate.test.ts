@@ -143,6 +143,21 @@ function gateSuite(server: TestServer) {
     expect(comments.at(-1)!.body).toContain('❌ Not promoted')
   }
 
+  it('a broken record on the default branch does not block the pull request that repairs it', async () => {
+    const s = await scenario([weaker, stronger], { champion: 0 })
+    const [v1, v2] = s.versions
+    await world.github.pushFiles('carol', s.repo, 'main', {
+      [`.github/models/${s.model}.yml`]: 'model: [broken\n'
+    })
+    const { number, sha } = await world.promoteThroughGate(s, v2)
+    expect(await world.productionVersions(s)).toEqual([v2])
+    expect(await world.promotionTags(s, v2)).toMatchObject({
+      'promotion.merge_sha': sha,
+      'promotion.previous_production': v1
+    })
+    expect((await world.promotionTags(s, v1))['promotion.archived_reason']).toContain(`/pull/${number}`)
+  })
+
   it('refuses when only an author of the pull request approved', async () => {
     const s = await scenario([weaker, stronger])
     const number = Number((await evaluate(s, s.versions[1])).outputs['pr-number'])

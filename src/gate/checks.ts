@@ -19,7 +19,13 @@ import {
   isListedApprover,
   type ApprovalCount
 } from './approvals.js'
-import { DEFAULT_RECORDS_FOLDER, parseRecord, recordPath, type PromotionRecord } from './record.js'
+import {
+  DEFAULT_RECORDS_FOLDER,
+  parseRecord,
+  readableRecord,
+  recordPath,
+  type PromotionRecord
+} from './record.js'
 import type { PromotionRepository, PullRequestFacts } from './repository.js'
 
 export interface CheckResult {
@@ -154,12 +160,14 @@ export async function reviewPullRequest(
   }
   try {
     review.record = parseRecord(recordText.content, file.path)
-    if (previousText !== undefined) review.previousRecord = parseRecord(previousText.content, file.path)
   } catch (error) {
     if (!(error instanceof FileProblemsError)) throw error
     add('record is valid', false, error.message)
     return finish(review)
   }
+  // A broken record before this pull request must not block the one that repairs it; without a readable previous
+  // record, `promote` takes the starting point from the registry instead.
+  review.previousRecord = previousText && readableRecord(previousText.content, file.path)
   const record = review.record
   const expectedPath = recordPath(folder, record.model)
   review.entry = findModelPolicy(policy, record.model)

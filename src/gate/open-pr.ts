@@ -1,5 +1,12 @@
 import { escapeMarkdown, fitMarkdown } from '../report/markdown.js'
-import { parseRecord, proposeRecord, recordPath, renderRecord, type ProductionEntry } from './record.js'
+import {
+  productionEntries,
+  proposeRecord,
+  readableRecord,
+  recordPath,
+  renderRecord,
+  type ProductionEntry
+} from './record.js'
 import { MARKERS, promotionBranch, versionOfBranch } from './names.js'
 import type { PromotionRepository, PullRequestFacts } from './repository.js'
 import { compareVersions } from '../registry/lifecycle/index.js'
@@ -147,11 +154,9 @@ export function openPromotionPullRequest(
   })
 }
 
-function recordEntries(content: string, path: string): ProductionEntry[] {
-  return parseRecord(content, path).production.map(entry => ({
-    version: entry.version,
-    traffic: entry.traffic ?? 100
-  }))
+function recordEntries(content: string, path: string): ProductionEntry[] | undefined {
+  const record = readableRecord(content, path)
+  return record && productionEntries(record)
 }
 
 function promotionIntro(request: PromotionRequest, path: string): string {

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml'
 import { z } from 'zod'
-import { parseYamlFile } from '../yaml-file.js'
+import { FileProblemsError, parseYamlFile } from '../yaml-file.js'
 
 // The promotion record (`<records>/<model>.yml`): the desired production state of one model. The gate's pull
 // request changes exactly this file; merging it makes the registry match it.
@@ -83,6 +83,19 @@ export function parseRecord(text: string, file: string): PromotionRecord {
     what: 'promotion record',
     maxBytes: MAX_RECORD_BYTES
   })
+}
+
+/**
+ * A record that is only context (the one before a pull request, the one a new pull request replaces): a broken one
+ * counts as none, so it never blocks the pull request that repairs it; the registry then says what production was.
+ */
+export function readableRecord(text: string, file: string): PromotionRecord | undefined {
+  try {
+    return parseRecord(text, file)
+  } catch (error) {
+    if (error instanceof FileProblemsError) return undefined
+    throw error
+  }
 }
 
 export function productionEntries(record: PromotionRecord): ProductionEntry[] {
