@@ -7,7 +7,11 @@ export interface TrendPoint {
 }
 
 /** A model's most recent versions, newest first: one search. */
-export function readRecentVersions(client: MlflowClient, model: string, limit = 10): Promise<ModelVersion[]> {
+export async function readRecentVersions(
+  client: MlflowClient,
+  model: string,
+  limit = 10
+): Promise<ModelVersion[]> {
   return client.searchModelVersions(`name=${quote(model)}`, {
     orderBy: ['version_number DESC'],
     pageSize: limit,
