@@ -126,14 +126,20 @@ export class GateWorld {
     })
   }
 
-  /** evaluate → pull request → alice and bob approve → carol merges → promote; returns the merge sha. */
-  async promoteThroughGate(s: Scenario, version: string): Promise<{ number: number; sha: string }> {
+  /** evaluate → pull request → alice and bob approve → carol merges; `promote` is what is left. */
+  async mergedPromotion(s: Scenario, version: string): Promise<{ number: number; sha: string }> {
     const evaluated = await this.evaluate(s, version)
     if (evaluated.status !== 0) throw new Error(`evaluate failed:\n${evaluated.stdout}`)
     const number = Number(evaluated.outputs['pr-number'])
     await this.github.review('alice', s.repo, number, 'APPROVE')
     await this.github.review('bob', s.repo, number, 'APPROVE')
     const { sha } = await this.github.merge('carol', s.repo, number)
+    return { number, sha }
+  }
+
+  /** evaluate → pull request → alice and bob approve → carol merges → promote; returns the merge sha. */
+  async promoteThroughGate(s: Scenario, version: string): Promise<{ number: number; sha: string }> {
+    const { number, sha } = await this.mergedPromotion(s, version)
     const promoted = await this.promote(s, number)
     if (promoted.status !== 0) throw new Error(`promote failed:\n${promoted.stdout}`)
     return { number, sha }

@@ -66,12 +66,7 @@ describe(`crash consistency against ${label}`, () => {
   /** v1 in production (directly), v2 evaluated, approved by two people, merged: `promote` is what is left. */
   async function promoteJob(lifecycle: LifecycleKind): Promise<Job> {
     const s = await world.scenario([weaker, stronger], { lifecycle, champion: 0 })
-    const evaluated = await world.evaluate(s, s.versions[1])
-    expect(evaluated.status).toBe(0)
-    const number = Number(evaluated.outputs['pr-number'])
-    await world.github.review('alice', s.repo, number, 'APPROVE')
-    await world.github.review('bob', s.repo, number, 'APPROVE')
-    const { sha } = await world.github.merge('carol', s.repo, number)
+    const { number, sha } = await world.mergedPromotion(s, s.versions[1])
     return {
       scenario: s,
       replacements: [

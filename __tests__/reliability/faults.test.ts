@@ -51,13 +51,7 @@ describe(`faults against ${label}`, () => {
 
   async function mergedPromotion(): Promise<{ s: Scenario; number: number; sha: string }> {
     const s = await world.scenario([weaker, stronger], { champion: 0 })
-    const evaluated = await world.evaluate(s, s.versions[1])
-    expect(evaluated.status).toBe(0)
-    const number = Number(evaluated.outputs['pr-number'])
-    await world.github.review('alice', s.repo, number, 'APPROVE')
-    await world.github.review('bob', s.repo, number, 'APPROVE')
-    const { sha } = await world.github.merge('carol', s.repo, number)
-    return { s, number, sha }
+    return { s, ...(await world.mergedPromotion(s, s.versions[1])) }
   }
 
   function promote(s: Scenario, number: number, env: NodeJS.ProcessEnv = {}): Promise<BundleRun> {

@@ -20,17 +20,6 @@ describe(`races against ${label}`, () => {
   })
   afterAll(() => watch.stop())
 
-  /** Evaluates `version`, has alice and bob approve its pull request and carol merge it. */
-  async function mergedPromotion(s: Scenario, version: string): Promise<{ number: number; sha: string }> {
-    const evaluated = await world.evaluate(s, version)
-    expect(evaluated.status).toBe(0)
-    const number = Number(evaluated.outputs['pr-number'])
-    await world.github.review('alice', s.repo, number, 'APPROVE')
-    await world.github.review('bob', s.repo, number, 'APPROVE')
-    const { sha } = await world.github.merge('carol', s.repo, number)
-    return { number, sha }
-  }
-
   function promote(s: Scenario, number: number, trackingUri = server.url) {
     return runBundle(world.inputs('promote', { 'tracking-uri': trackingUri }), {
       env: world.env(s),
@@ -45,7 +34,7 @@ describe(`races against ${label}`, () => {
     it('the same merge promoted twice at once (the pull_request run and the push run): one promotion, recorded once', async () => {
       const s = await world.scenario([weaker, stronger], { lifecycle, champion: 0 })
       const [v1, v2] = s.versions
-      const { number, sha } = await mergedPromotion(s, v2)
+      const { number, sha } = await world.mergedPromotion(s, v2)
       watch.reset()
       watch.observe = () => world.productionVersions(s)
       const onPush = runBundle(world.inputs('promote', { 'tracking-uri': watched }), {
@@ -76,8 +65,8 @@ describe(`races against ${label}`, () => {
     it('two merges promoted at once: the latest record wins, the older merge is refused and writes nothing', async () => {
       const s = await world.scenario([weaker, stronger, stronger], { lifecycle, champion: 0 })
       const [v1, v2, v3] = s.versions
-      const older = await mergedPromotion(s, v2)
-      const newer = await mergedPromotion(s, v3)
+      const older = await world.mergedPromotion(s, v2)
+      const newer = await world.mergedPromotion(s, v3)
       const [first, second] = await Promise.all([promote(s, older.number), promote(s, newer.number)])
       expect(first.status).toBe(1)
       expect(first.stdout).toContain(
@@ -95,7 +84,7 @@ describe(`races against ${label}`, () => {
     it('an older promote whose writes land after a newer one fails loudly, and re-running the newer one restores it', async () => {
       const s = await world.scenario([weaker, stronger, stronger], { lifecycle, champion: 0 })
       const [, v2, v3] = s.versions
-      const older = await mergedPromotion(s, v2)
+      const older = await world.mergedPromotion(s, v2)
       // The older run passes every check, then its first registry write waits until the newer run has finished.
       const hold = new TestProxy(server.url)
       let release = () => {}
@@ -113,7 +102,7 @@ describe(`races against ${label}`, () => {
       try {
         const olderRun = promote(s, older.number, holdUrl)
         await atWrite
-        const newer = await mergedPromotion(s, v3)
+        const newer = await world.mergedPromotion(s, v3)
         expect((await promote(s, newer.number)).status).toBe(0)
         expect(await world.productionVersions(s)).toEqual([v3])
         release()
@@ -140,7 +129,7 @@ describe(`races against ${label}`, () => {
         extraPolicy: ['    retention:', '      archive_staging_after_days: 0.00001']
       })
       const [v1, v2, v3] = s.versions
-      const { number } = await mergedPromotion(s, v2)
+      const { number } = await world.mergedPromotion(s, v2)
       // v3 passed evaluation too but no pull request was opened for it: v2 and v3 are staging versions past the
       // window (with aliases, v3 holds the staging alias, which keeps it).
       const staged = await runBundle(
@@ -196,7 +185,7 @@ describe(`races against ${label}`, () => {
         extraPolicy: ['    retention:', '      archive_staging_after_days: 0.00001']
       })
       const [, v2] = s.versions
-      const { number } = await mergedPromotion(s, v2)
+      const { number } = await world.mergedPromotion(s, v2)
       await new Promise(resolve => setTimeout(resolve, 1500))
       watch.reset()
       watch.observe = () => world.productionVersions(s)

@@ -23,6 +23,26 @@ export async function ensureVenv(version) {
   return stdout.trim().split('\n').pop()
 }
 
+/** Stops a process started with `detached: true` and everything it started: SIGTERM, then SIGKILL after 10 s. */
+export async function stopProcessGroup(child) {
+  if (child.exitCode !== null) return
+  const exited = new Promise(r => child.once('exit', r))
+  try {
+    process.kill(-child.pid, 'SIGTERM')
+  } catch {
+    return
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }, 10_000)
+  await exited
+  clearTimeout(timer)
+}
+
 export async function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer()
@@ -120,24 +140,7 @@ export async function startMlflowServer({
     detached: true,
     stdio: ['ignore', log, log]
   })
-  const stop = async () => {
-    if (child.exitCode !== null) return
-    const exited = new Promise(r => child.once('exit', r))
-    try {
-      process.kill(-child.pid, 'SIGTERM')
-    } catch {
-      return
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }, 10_000)
-    await exited
-    clearTimeout(timer)
-  }
+  const stop = () => stopProcessGroup(child)
   try {
     await waitForHealth(url, child, logFile)
   } catch (error) {

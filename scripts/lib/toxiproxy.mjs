@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { freePort } from './mlflow-server.mjs'
+import { freePort, stopProcessGroup } from './mlflow-server.mjs'
 
 const run = promisify(execFile)
 export const TOXIPROXY_VERSION = 'v2.12.0'
@@ -42,16 +42,7 @@ export async function startToxiproxy({ workDir }) {
     detached: true,
     stdio: ['ignore', log, log]
   })
-  const stop = async () => {
-    if (child.exitCode !== null) return
-    const exited = new Promise(r => child.once('exit', r))
-    try {
-      process.kill(-child.pid, 'SIGTERM')
-    } catch {
-      return
-    }
-    await exited
-  }
+  const stop = () => stopProcessGroup(child)
   const deadline = Date.now() + 20_000
   for (;;) {
     if (child.exitCode !== null) {
