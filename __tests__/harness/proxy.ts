@@ -90,3 +90,35 @@ export class TestProxy {
     })
   }
 }
+
+/**
+ * A TestProxy that holds every request matching `when` until `release()`: `reached` resolves when the first one
+ * arrives. For forcing an interleaving between two runs.
+ */
+export async function holdingProxy(
+  target: string,
+  when: (req: IncomingMessage) => boolean
+): Promise<{ url: string; reached: Promise<void>; release: () => void; stop: () => Promise<void> }> {
+  const proxy = new TestProxy(target)
+  let release = () => {}
+  const released = new Promise<void>(resolve => (release = resolve))
+  let arrive = () => {}
+  const reached = new Promise<void>(resolve => (arrive = resolve))
+  proxy.interceptor = async req => {
+    if (when(req)) {
+      arrive()
+      await released
+    }
+    return undefined
+  }
+  const url = await proxy.start()
+  return {
+    url,
+    reached,
+    release,
+    stop: async () => {
+      release()
+      await proxy.stop()
+    }
+  }
+}

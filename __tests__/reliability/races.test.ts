@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { LifecycleKind } from '../../src/registry/lifecycle/index.js'
 import { useGateWorld } from '../harness/gate-suite.js'
 import type { Scenario } from '../harness/gate-world.js'
-import { TestProxy } from '../harness/proxy.js'
+import { holdingProxy } from '../harness/proxy.js'
 import { runBundle } from '../harness/runner.js'
 import { testServers } from '../harness/servers.js'
 import { WriteWatch, isRegistryWrite } from '../harness/write-watch.js'
@@ -86,26 +86,14 @@ describe(`races against ${label}`, () => {
       const [, v2, v3] = s.versions
       const older = await world.mergedPromotion(s, v2)
       // The older run passes every check, then its first registry write waits until the newer run has finished.
-      const hold = new TestProxy(server.url)
-      let release = () => {}
-      const released = new Promise<void>(resolve => (release = resolve))
-      let reachedWrite = () => {}
-      const atWrite = new Promise<void>(resolve => (reachedWrite = resolve))
-      hold.interceptor = async req => {
-        if (isRegistryWrite(req)) {
-          reachedWrite()
-          await released
-        }
-        return undefined
-      }
-      const holdUrl = await hold.start()
+      const hold = await holdingProxy(server.url, isRegistryWrite)
       try {
-        const olderRun = promote(s, older.number, holdUrl)
-        await atWrite
+        const olderRun = promote(s, older.number, hold.url)
+        await hold.reached
         const newer = await world.mergedPromotion(s, v3)
         expect((await promote(s, newer.number)).status).toBe(0)
         expect(await world.productionVersions(s)).toEqual([v3])
-        release()
+        hold.release()
         const late = await olderRun
         expect(late.status).toBe(1)
         expect(late.stdout).toContain(
@@ -117,7 +105,6 @@ describe(`races against ${label}`, () => {
         expect(await world.productionVersions(s)).toEqual([v3])
         expect((await world.promotionTags(s, v3))['promotion.merge_sha']).toBe(newer.sha)
       } finally {
-        release()
         await hold.stop()
       }
     })
@@ -142,21 +129,15 @@ describe(`races against ${label}`, () => {
       await new Promise(resolve => setTimeout(resolve, 1500))
 
       // archive reads its plan (v2 and v3 both past the window, v2 not yet promoted), then waits at its first
-      // per-version read until promote has finished.
-      const hold = new TestProxy(server.url)
-      let promoted = () => {}
-      const promotedNow = new Promise<void>(resolve => (promoted = resolve))
-      hold.interceptor = async req => {
-        if (req.url?.includes('/model-versions/get')) await promotedNow
-        return undefined
-      }
-      const holdUrl = await hold.start()
+      // per-version read until promote has finished, which starts only once archive is there.
+      const hold = await holdingProxy(server.url, req => req.url?.includes('/model-versions/get') === true)
       try {
-        const archiving = runBundle(world.inputs('archive', { model: s.model, 'tracking-uri': holdUrl }), {
+        const archiving = runBundle(world.inputs('archive', { model: s.model, 'tracking-uri': hold.url }), {
           env: world.env(s)
         })
+        await hold.reached
         const promotion = await promote(s, number)
-        promoted()
+        hold.release()
         const archived = await archiving
         expect(promotion.status).toBe(0)
         expect(archived.status).toBe(0)
@@ -173,7 +154,6 @@ describe(`races against ${label}`, () => {
           expect((await world.promotionTags(s, v3))['promotion.archived_at']).toBeDefined()
         }
       } finally {
-        promoted()
         await hold.stop()
       }
     })

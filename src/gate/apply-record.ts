@@ -37,14 +37,18 @@ export async function applyRecord(
 ): Promise<AppliedRecord> {
   const versions = entries.map(entry => entry.version)
   const entering = versions.filter(v => !(merge.previousVersions ?? []).includes(v))
-  const [before, enteringTags] = await Promise.all([
-    lifecycle.productionVersions(model),
-    Promise.all(entering.map(async v => [v, (await registry.getModelVersion(model, v)).tags] as const))
-  ])
-  const current = new Map(enteringTags)
-  const previous =
-    merge.previousVersions ?? (await startingPoint(registry, model, current, merge.pullUrl, before, versions))
-  await lifecycle.setProduction(model, versions)
+  const enteringTags = Promise.all(
+    entering.map(async v => [v, (await registry.getModelVersion(model, v)).tags] as const)
+  )
+  enteringTags.catch(() => undefined) // awaited in the hook; a failed production read must not leave it unhandled
+  const current = new Map<string, ModelVersion['tags']>()
+  let previous: string[] = merge.previousVersions ?? []
+  const before = await lifecycle.setProduction(model, versions, async before => {
+    for (const [version, tags] of await enteringTags) current.set(version, tags)
+    if (merge.previousVersions === undefined) {
+      previous = await startingPoint(registry, model, current, merge.pullUrl, before, versions)
+    }
+  })
   const setChanged = before.length !== versions.length || before.some((v, i) => v !== versions[i])
 
   const retired = [...new Set([...before, ...previous])].filter(v => !versions.includes(v))

@@ -92,8 +92,14 @@ export class AliasesLifecycle implements Lifecycle {
     await this.client.setAlias(model, productionAliasName(this.names, slot), version)
   }
 
-  async setProduction(model: string, versions: string[]): Promise<void> {
+  async setProduction(
+    model: string,
+    versions: string[],
+    beforeMove?: (before: string[]) => Promise<void>
+  ): Promise<string[]> {
     const registered = await this.client.getRegisteredModel(model)
+    const before = await this.productionVersions(model, registered)
+    await beforeMove?.(before)
     const current = new Map(registered.aliases.map(a => [a.alias, a.version]))
     const wanted = versions.map((version, i) => [productionAliasName(this.names, i + 1), version])
     // One alias at a time, primary first: each move is atomic, and no alias is removed before its replacement is set.
@@ -107,6 +113,7 @@ export class AliasesLifecycle implements Lifecycle {
         (alias === this.names.staging && versions.includes(version))
     )
     await Promise.all(stale.map(({ alias }) => this.client.deleteAlias(model, alias)))
+    return before
   }
 
   async archive(model: string, version: string): Promise<void> {

@@ -54,9 +54,14 @@ export class BothLifecycle implements Lifecycle {
     await this.stages.promoteAlongside(model, version)
   }
 
-  async setProduction(model: string, versions: string[]): Promise<void> {
-    await this.aliases.setProduction(model, versions)
+  async setProduction(
+    model: string,
+    versions: string[],
+    beforeMove?: (before: string[]) => Promise<void>
+  ): Promise<string[]> {
+    const before = await this.aliases.setProduction(model, versions, beforeMove)
     await this.stages.setProduction(model, versions)
+    return before
   }
 
   async archive(model: string, version: string): Promise<void> {

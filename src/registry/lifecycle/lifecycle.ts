@@ -43,9 +43,15 @@ export interface Lifecycle {
   archive(model: string, version: string): Promise<void>
   /**
    * Makes the production set exactly `versions` (primary first): new versions are added before old ones are
-   * retired, so production is never empty on the way. Already-right state costs no write.
+   * retired, so production is never empty on the way. Already-right state costs no write. `beforeMove` is called
+   * with the production set read (primary first) before anything is written — where a caller journals where it
+   * started — and that set is returned.
    */
-  setProduction(model: string, versions: string[]): Promise<void>
+  setProduction(
+    model: string,
+    versions: string[],
+    beforeMove?: (before: string[]) => Promise<void>
+  ): Promise<string[]>
 }
 
 export function compareVersions(a: string, b: string): number {

@@ -45,12 +45,18 @@ export class StagesLifecycle implements Lifecycle {
     await this.client.transitionStage(model, version, 'Production', false)
   }
 
-  async setProduction(model: string, versions: string[]): Promise<void> {
+  async setProduction(
+    model: string,
+    versions: string[],
+    beforeMove?: (before: string[]) => Promise<void>
+  ): Promise<string[]> {
     const production = await this.productionVersions(model)
+    await beforeMove?.(production)
     if (versions.length === 1) {
-      if (production.length === 1 && production[0] === versions[0]) return
-      await this.promoteReplacing(model, versions[0])
-      return
+      if (production.length !== 1 || production[0] !== versions[0]) {
+        await this.promoteReplacing(model, versions[0])
+      }
+      return production
     }
     for (const version of versions) {
       if (!production.includes(version)) await this.promoteAlongside(model, version)
@@ -58,6 +64,7 @@ export class StagesLifecycle implements Lifecycle {
     for (const version of production) {
       if (!versions.includes(version)) await this.client.transitionStage(model, version, 'Archived', false)
     }
+    return production
   }
 
   async archive(model: string, version: string): Promise<void> {
