@@ -254,7 +254,8 @@ export const PolicySchema = z
     records: z
       .string()
       .min(1)
-      .refine(folder => !/^([/\\]|[a-z]:)/i.test(folder) && !folder.split(/[/\\]/).includes('..'), {
+      // A pattern rather than a refinement, so the JSON Schema tells editors too.
+      .regex(/^(?![/\\])(?![a-zA-Z]:)(?!(?:.*[/\\])?\.\.(?:[/\\]|$))/, {
         message: 'the records folder must be a relative path inside the repository, without `..`'
       })
       .optional()
