@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { pinnedVersions, seedMlflowServer, startMlflowServer } from './lib/mlflow-server.mjs'
+import { pinnedVersions, seedMlflowServer, startMlflowServer, stopLiveChildren } from './lib/mlflow-server.mjs'
 import { startToxiproxy } from './lib/toxiproxy.mjs'
 
 const root = resolve(import.meta.dirname, '..')
@@ -33,7 +33,15 @@ let stopping = false
 async function stopAll() {
   if (stopping) return
   stopping = true
+  stopLiveChildren()
   await Promise.allSettled(servers.map(server => server.stop()))
+}
+/** Starts one server and registers it at once, so that a failure of another still stops this one. */
+async function registered(start) {
+  const server = await start
+  servers.push(server)
+  if (stopping) await server.stop()
+  return server
 }
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => stopAll().finally(() => process.exit(130)))
@@ -47,7 +55,8 @@ async function main() {
   const versions = pinnedVersions()
   const started = Date.now()
   const basicAuth = { adminUsername: 'gate-admin', adminPassword: 'Adm1n-Secret-For-Tests-7731' }
-  const [mlflow3, mlflow2, mlflow3Auth, toxiproxy] = await Promise.all([
+  log('starting the MLflow servers and Toxiproxy (the first run on a machine builds their environments)')
+  const starts = [
     startMlflowServer({ version: versions.mlflow3, workDir: join(runDir, 'mlflow3'), label: 'mlflow3' }),
     startMlflowServer({ version: versions.mlflow2, workDir: join(runDir, 'mlflow2'), label: 'mlflow2' }),
     startMlflowServer({
@@ -57,8 +66,12 @@ async function main() {
       basicAuth
     }),
     startToxiproxy({ workDir: join(runDir, 'toxiproxy') })
-  ])
-  servers.push(mlflow3, mlflow2, mlflow3Auth, toxiproxy)
+  ].map(registered)
+  // Wait for every start to settle before failing, so that nothing started is left running.
+  const outcomes = await Promise.allSettled(starts)
+  const failure = outcomes.find(outcome => outcome.status === 'rejected')
+  if (failure) throw failure.reason
+  const [mlflow3, mlflow2, mlflow3Auth, toxiproxy] = outcomes.map(outcome => outcome.value)
   for (const server of [mlflow3, mlflow2, mlflow3Auth]) {
     log(`MLflow ${server.version} (${server.label}) at ${server.url}`)
   }
@@ -135,7 +148,8 @@ let exitCode = 1
 try {
   exitCode = await main()
 } catch (error) {
-  console.error(error)
+  console.error(`[test harness] ${error instanceof Error ? error.message : String(error)}`)
+  console.error('[test harness] stopped everything it had started; nothing ran')
 } finally {
   await stopAll()
 }

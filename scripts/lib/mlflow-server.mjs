@@ -15,12 +15,66 @@ export function pinnedVersions() {
   return { mlflow3: value('MLFLOW3_VERSION'), mlflow2: value('MLFLOW2_VERSION') }
 }
 
-/** Builds (or reuses from the cache) the venv for an MLflow version; returns its directory. */
-export async function ensureVenv(version) {
-  const { stdout } = await run('bash', [join(scriptsDir, 'mlflow-venv.sh'), version], {
-    maxBuffer: 16 * 1024 * 1024
+const venvBuilds = new Map()
+
+/**
+ * Builds (or reuses from the cache) the venv for an MLflow version; returns its directory. The build's progress goes
+ * to this process's stderr as it happens; calls for the same version share one build (and the script's lock keeps
+ * other processes out of it).
+ */
+export function ensureVenv(version) {
+  if (!venvBuilds.has(version)) {
+    const build = runVenvScript(version)
+    venvBuilds.set(version, build)
+    build.catch(() => venvBuilds.delete(version))
+  }
+  return venvBuilds.get(version)
+}
+
+function runVenvScript(version) {
+  return new Promise((resolveVenv, reject) => {
+    const child = spawn('bash', [join(scriptsDir, 'mlflow-venv.sh'), version], {
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    trackChild(child)
+    let stdout = ''
+    let tail = ''
+    child.stdout.on('data', chunk => (stdout += chunk))
+    child.stderr.on('data', chunk => {
+      process.stderr.write(chunk)
+      tail = (tail + chunk).slice(-4000)
+    })
+    child.on('error', reject)
+    child.on('exit', (code, signal) => {
+      if (code === 0) return resolveVenv(stdout.trim().split('\n').pop())
+      const lastLines = tail.trim().split('\n').slice(-5).join('\n')
+      reject(
+        new Error(
+          `building the MLflow ${version} environment failed (${signal ?? `exit ${code}`}): ${lastLines}\n` +
+            `run \`bash scripts/mlflow-venv.sh ${version}\` to see the whole build`
+        )
+      )
+    })
   })
-  return stdout.trim().split('\n').pop()
+}
+
+const liveChildren = new Set()
+/** Remembers a child until it exits, so that an interrupted run can stop it (see stopLiveChildren). */
+export function trackChild(child) {
+  liveChildren.add(child)
+  child.once('exit', () => liveChildren.delete(child))
+  return child
+}
+
+/** Kills every tracked child that is still running (venv builds, seeders): the servers have their own stop(). */
+export function stopLiveChildren() {
+  for (const child of liveChildren) {
+    try {
+      child.kill('SIGTERM')
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** Stops a process started with `detached: true` and everything it started: SIGTERM, then SIGKILL after 10 s. */
@@ -134,7 +188,9 @@ export async function startMlflowServer({
   }
   const logFile = join(workDir, 'server.log')
   const log = openSync(logFile, 'a')
-  const child = spawn(join(venv, 'bin', 'mlflow'), args, {
+  // `python -m mlflow`, not bin/mlflow: the venv was built in another folder and renamed, so its console scripts'
+  // shebangs point at a path that is gone.
+  const child = spawn(join(venv, 'bin', 'python'), ['-m', 'mlflow', ...args], {
     cwd: workDir,
     env,
     detached: true,
@@ -159,7 +215,7 @@ export async function startMlflowServer({
 /** Runs scripts/mlflow/seed.py with the server's own MLflow client; returns its manifest. */
 export async function seedMlflowServer(server) {
   const manifestPath = join(server.workDir, 'seed-manifest.json')
-  await run(
+  const seeding = run(
     join(server.venv, 'bin', 'python'),
     [join(scriptsDir, 'mlflow', 'seed.py'), server.url, server.backendStoreUri, manifestPath],
     {
@@ -173,5 +229,7 @@ export async function seedMlflowServer(server) {
       maxBuffer: 16 * 1024 * 1024
     }
   )
+  trackChild(seeding.child)
+  await seeding
   return JSON.parse(readFileSync(manifestPath, 'utf8'))
 }

@@ -93,7 +93,7 @@ def main():
     client.delete_run(soft["run_id"])
     purged = log_version("purged-run-model", metrics={"accuracy": 0.9})
     client.delete_run(purged["run_id"])
-    subprocess.run([os.path.join(os.path.dirname(sys.executable), "mlflow"), "gc",
+    subprocess.run([sys.executable, "-m", "mlflow", "gc",
                     "--backend-store-uri", backend_store_uri, "--run-ids", purged["run_id"]],
                    check=True, capture_output=True, env={**os.environ, "MLFLOW_TRACKING_URI": tracking_uri})
     manifest["models"]["deleted_run"] = {"name": "deleted-run-model", "version": soft}
