@@ -4,7 +4,12 @@
 import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { pinnedVersions, seedMlflowServer, startMlflowServer, stopLiveChildren } from './lib/mlflow-server.mjs'
+import {
+  pinnedVersions,
+  seedMlflowServer,
+  startMlflowServer,
+  stopLiveChildren
+} from './lib/mlflow-server.mjs'
 import { startToxiproxy } from './lib/toxiproxy.mjs'
 
 const root = resolve(import.meta.dirname, '..')

@@ -24,10 +24,14 @@ export async function ensureToxiproxy() {
   process.stderr.write(`building toxiproxy ${TOXIPROXY_VERSION} with go install (once per machine)…\n`)
   const started = Date.now()
   try {
-    const building = run('go', ['install', `github.com/Shopify/toxiproxy/v2/cmd/server@${TOXIPROXY_VERSION}`], {
-      env: { ...process.env, GOBIN: buildDir },
-      maxBuffer: 16 * 1024 * 1024
-    })
+    const building = run(
+      'go',
+      ['install', `github.com/Shopify/toxiproxy/v2/cmd/server@${TOXIPROXY_VERSION}`],
+      {
+        env: { ...process.env, GOBIN: buildDir },
+        maxBuffer: 16 * 1024 * 1024
+      }
+    )
     trackChild(building.child)
     await building
     renameSync(join(buildDir, 'server'), bin)
@@ -39,7 +43,9 @@ export async function ensureToxiproxy() {
   } finally {
     rmSync(buildDir, { recursive: true, force: true })
   }
-  process.stderr.write(`toxiproxy ${TOXIPROXY_VERSION} built in ${Math.round((Date.now() - started) / 1000)} s\n`)
+  process.stderr.write(
+    `toxiproxy ${TOXIPROXY_VERSION} built in ${Math.round((Date.now() - started) / 1000)} s\n`
+  )
   return bin
 }
 
