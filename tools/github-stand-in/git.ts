@@ -3,20 +3,31 @@ import { createHash } from 'node:crypto'
 /** File path → file content. Directories are implicit, as in Git. */
 export type Tree = ReadonlyMap<string, string>
 
+/** A commit's author or committer as Git stores it: whatever name and e-mail the committer's Git was given. */
+export interface GitIdentity {
+  name: string
+  email: string
+}
+
 export interface Commit {
   sha: string
   parents: string[]
   tree: Tree
   message: string
+  /** The author's login when the stand-in made the commit for a user (kept for merge commits and messages). */
   author: string
+  /** The e-mail identity GitHub shows; the API names a user only when it knows the e-mail. */
+  identity: GitIdentity
   date: string
 }
 
 export interface FileChange {
   path: string
-  status: 'added' | 'modified' | 'removed'
+  status: 'added' | 'modified' | 'removed' | 'renamed'
   before?: string
   after?: string
+  /** For `renamed`: the path the file had before. */
+  previousPath?: string
 }
 
 /** The SHA-1 Git gives a blob: it hashes `blob <byte length>\0<content>`. */
@@ -94,7 +105,33 @@ export function diffTrees(from: Tree, to: Tree): FileChange[] {
   for (const [path, before] of from) {
     if (!to.has(path)) changes.push({ path, status: 'removed', before })
   }
-  return changes.sort((x, y) => (x.path < y.path ? -1 : 1))
+  return pairRenames(changes).sort((x, y) => (x.path < y.path ? -1 : 1))
+}
+
+/**
+ * A file removed at one path and added with the same content at another is one `renamed` change, as GitHub's
+ * "Files changed" shows it (https://docs.github.com/rest/pulls/pulls#list-pull-requests-files: `status` renamed with
+ * `previous_filename`). Git detects renames by similarity; the stand-in only by identical content.
+ */
+function pairRenames(changes: FileChange[]): FileChange[] {
+  const removed = changes.filter(change => change.status === 'removed')
+  const paired = new Set<FileChange>()
+  const result: FileChange[] = []
+  for (const change of changes) {
+    if (change.status !== 'added') continue
+    const source = removed.find(candidate => !paired.has(candidate) && candidate.before === change.after)
+    if (source === undefined) continue
+    paired.add(source)
+    paired.add(change)
+    result.push({
+      path: change.path,
+      status: 'renamed',
+      before: source.before,
+      after: change.after,
+      previousPath: source.path
+    })
+  }
+  return [...changes.filter(change => !paired.has(change)), ...result]
 }
 
 /** Applies file changes to a tree; `undefined` as a new content deletes the path. */

@@ -1,6 +1,7 @@
 import { blobSha, lineStats, treeSha, type Commit, type FileChange } from './git.js'
 import { specExample } from './openapi.js'
 import {
+  type Activity,
   type Deployment,
   type DeploymentStatus,
   type Issue,
@@ -271,7 +272,8 @@ export class Resources {
       requested_reviewers: pull.requestedUsers.map(login => this.user(login)),
       requested_teams: pull.requestedTeams.map(slug => this.team(repository.owner, slug)),
       head: this.branchEnd(this.world.headRepository(pull), pull.headRef, headSha),
-      base: this.branchEnd(repository, pull.baseRef, this.world.baseSha(repository, pull)),
+      // As of the pull request's last update, not the base branch's tip (see PullRequest.reportedBaseSha).
+      base: this.branchEnd(repository, pull.baseRef, pull.reportedBaseSha),
       _links: {
         self: { href: api },
         html: { href: html },
@@ -506,15 +508,31 @@ export class Resources {
       sha: blobSha(content),
       filename: change.path,
       status: change.status,
-      ...lineStats(change.before, change.after),
+      ...(change.previousPath === undefined ? {} : { previous_filename: change.previousPath }),
+      ...lineStats(change.status === 'renamed' ? change.after : change.before, change.after),
       blob_url: `${this.repoHtml(repository)}/blob/${headSha}/${change.path}`,
       raw_url: `${this.repoHtml(repository)}/raw/${headSha}/${change.path}`,
       contents_url: `${this.repoApi(repository)}/contents/${change.path}?ref=${headSha}`
     }
   }
 
-  private gitIdentity(login: string, date: string): Json {
-    return { name: login, email: `${login}@users.noreply.github.test`, date }
+  private commitUser(commit: Commit): Json | null {
+    const user = this.world.userByEmail(commit.identity.email)
+    return user === undefined ? null : this.user(user.login)
+  }
+
+  /** The `activity` shape of repos/list-activities. */
+  activity(activity: Activity): Json {
+    return {
+      id: activity.id,
+      node_id: nodeId('Activity', activity.id),
+      before: activity.before,
+      after: activity.after,
+      ref: activity.ref,
+      timestamp: activity.timestamp,
+      activity_type: activity.type,
+      actor: this.user(activity.actor)
+    }
   }
 
   /** The `commit` shape of commit lists (no `files`, `stats`). */
@@ -528,8 +546,8 @@ export class Resources {
       comments_url: `${api}/comments`,
       commit: {
         url: `${this.repoApi(repository)}/git/commits/${commit.sha}`,
-        author: this.gitIdentity(commit.author, commit.date),
-        committer: this.gitIdentity(commit.author, commit.date),
+        author: { ...commit.identity, date: commit.date },
+        committer: { ...commit.identity, date: commit.date },
         message: commit.message,
         tree: {
           url: `${this.repoApi(repository)}/git/trees/${treeSha(commit.tree)}`,
@@ -544,8 +562,10 @@ export class Resources {
           verified_at: null
         }
       },
-      author: this.user(commit.author),
-      committer: this.user(commit.author),
+      // GitHub links a commit to an account only through a verified e-mail; an unknown one gives null
+      // (https://docs.github.com/pull-requests/committing-changes-to-your-project/troubleshooting-commits/why-are-my-commits-linked-to-the-wrong-user).
+      author: this.commitUser(commit),
+      committer: this.commitUser(commit),
       parents: commit.parents.map(sha => ({
         url: `${this.repoApi(repository)}/commits/${sha}`,
         html_url: `${this.repoHtml(repository)}/commit/${sha}`,
@@ -620,8 +640,8 @@ export class Resources {
         node_id: nodeId('Commit', commit.sha),
         url: gitCommit,
         html_url: `${this.repoHtml(repository)}/commit/${commit.sha}`,
-        author: this.gitIdentity(commit.author, commit.date),
-        committer: this.gitIdentity(commit.author, commit.date),
+        author: { ...commit.identity, date: commit.date },
+        committer: { ...commit.identity, date: commit.date },
         message: commit.message,
         tree: {
           url: `${this.repoApi(repository)}/git/trees/${treeSha(commit.tree)}`,

@@ -172,13 +172,17 @@ export class GitHubStandIn {
     return { number: data.number, headSha: data.head.sha }
   }
 
-  /** Commits each file (one commit per file, as the contents API does) on a branch of `repo`; returns the new tip. */
+  /**
+   * Commits each file (one commit per file, as the contents API does) on a branch of `repo` as `login`; returns the
+   * new tip. `identity` is the commit author and committer to claim (any e-mail, as with `git config user.email`).
+   */
   async pushFiles(
     login: string,
     repo: string,
     branch: string,
     files: Record<string, string | null>,
-    message = 'Update files'
+    message = 'Update files',
+    options: { identity?: { name: string; email: string } } = {}
   ): Promise<string> {
     const [owner, name] = splitFullName(repo)
     const octokit = this.as(login)
@@ -196,7 +200,8 @@ export class GitHubStandIn {
           branch,
           message,
           content: Buffer.from(content).toString('base64'),
-          ...(sha === undefined ? {} : { sha })
+          ...(sha === undefined ? {} : { sha }),
+          ...(options.identity === undefined ? {} : { author: options.identity, committer: options.identity })
         })
       }
     }
@@ -293,6 +298,14 @@ export class GitHubStandIn {
     const repository = this.world.requireRepository(repo)
     const sha = this.world.resolve(repository, ref)
     return sha === undefined ? undefined : this.world.commit(sha).tree.get(path)
+  }
+
+  /** The pushes GitHub's activity API lists for a branch, oldest first. */
+  activities(repo: string, branch: string): { type: string; actor: string; before: string; after: string }[] {
+    return this.world
+      .requireRepository(repo)
+      .activities.filter(activity => activity.ref === `refs/heads/${branch}`)
+      .map(({ type, actor, before, after }) => ({ type, actor, before, after }))
   }
 
   branchSha(repo: string, branch: string): string | undefined {

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { applyChanges, CommitStore, diffTrees, type Commit, type FileChange } from './git.js'
+import {
+  applyChanges,
+  CommitStore,
+  diffTrees,
+  type Commit,
+  type FileChange,
+  type GitIdentity
+} from './git.js'
 
 export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read'
 export type MergeMethod = 'merge' | 'squash' | 'rebase'
@@ -9,7 +16,25 @@ export interface User {
   id: number
   type: 'User' | 'Bot'
   token: string
+  /** Verified e-mail addresses: commits under one of them are shown as this user's. */
+  emails: string[]
 }
+
+/**
+ * One entry of the repository activity API (https://docs.github.com/rest/repos/repos#list-repository-activities):
+ * every change of a branch with the account that made it, whatever the commits inside say about their authors.
+ */
+export interface Activity {
+  id: number
+  ref: string
+  before: string
+  after: string
+  type: 'push' | 'force_push' | 'branch_creation' | 'branch_deletion' | 'pr_merge' | 'merge_queue_merge'
+  actor: string
+  timestamp: string
+}
+
+export const NO_COMMIT = '0000000000000000000000000000000000000000'
 
 export interface Organization {
   login: string
@@ -44,6 +69,12 @@ export interface PullRequest {
   /** Head and base as they were when the pull request was last closed; open ones follow their branches. */
   closedHeadSha?: string
   closedBaseSha?: string
+  /**
+   * The base branch's tip when the pull request was opened or its head last moved: what GitHub reports as
+   * `base.sha`. GitHub does not update it when only the base branch moves (github/docs#431 shows a `base.sha`
+   * older than the first commit's parent), so it can be far behind the base branch at merge time.
+   */
+  reportedBaseSha: string
   createdAt: string
   updatedAt: string
   closedAt: string | null
@@ -161,6 +192,7 @@ export interface Repository {
   issueLabels: Map<number, string[]>
   deployments: Deployment[]
   workflowRuns: Map<number, WorkflowRun>
+  activities: Activity[]
 }
 
 export interface RepositoryOptions {
@@ -193,13 +225,29 @@ export class World {
   addUser(login: string, type: 'User' | 'Bot' = 'User'): User {
     const existing = this.users.get(key(login))
     if (existing !== undefined) return existing
-    const user = { login, id: this.newId(), type, token: `ghs_${randomBytes(18).toString('hex')}` }
+    const user = {
+      login,
+      id: this.newId(),
+      type,
+      token: `ghs_${randomBytes(18).toString('hex')}`,
+      emails: [noreplyEmail(login)]
+    }
     this.users.set(key(login), user)
     return user
   }
 
   user(login: string): User | undefined {
     return this.users.get(key(login))
+  }
+
+  /** The user GitHub links a commit e-mail to; none for an e-mail no account has verified. */
+  userByEmail(email: string): User | undefined {
+    return [...this.users.values()].find(user => user.emails.includes(email.toLowerCase()))
+  }
+
+  /** The identity a commit made for a user through the API carries. */
+  identityOf(login: string): GitIdentity {
+    return { name: login, email: noreplyEmail(login) }
   }
 
   userByToken(token: string): User | undefined {
@@ -253,10 +301,11 @@ export class World {
       tree: new Map(Object.entries(options.files ?? {})),
       message: 'Initial commit',
       author: owner,
+      identity: this.identityOf(owner),
       date: timestamp()
     })
     const repository = this.newRepository(owner, name, defaultBranch)
-    repository.branches.set(defaultBranch, initial.sha)
+    this.moveBranch(repository, defaultBranch, initial.sha, owner)
     for (const [login, permission] of Object.entries(options.collaborators ?? {})) {
       this.addUser(login)
       repository.collaborators.set(key(login), permission)
@@ -308,13 +357,18 @@ export class World {
     return commit
   }
 
-  /** Commits file changes (`undefined` deletes) on top of a branch and moves the branch to the new commit. */
+  /**
+   * Commits file changes (`undefined` deletes) on top of a branch and moves the branch to the new commit, as a
+   * push by `pusher`. The commit carries `identity` (the contents API takes any `author`/`committer`), which need
+   * not be the pusher's.
+   */
   commitFiles(
     repository: Repository,
     branch: string,
     files: Iterable<[string, string | undefined]>,
     message: string,
-    author: string
+    pusher: string,
+    identity: GitIdentity = this.identityOf(pusher)
   ): Commit {
     const tip = repository.branches.get(branch)
     if (tip === undefined) throw new Error(`No branch ${branch} in ${repository.fullName}`)
@@ -322,12 +376,52 @@ export class World {
       parents: [tip],
       tree: applyChanges(this.commit(tip).tree, files),
       message,
-      author,
+      author: identity.name,
+      identity,
       date: timestamp()
     })
-    repository.branches.set(branch, commit.sha)
-    repository.pushedAt = commit.date
+    this.moveBranch(repository, branch, commit.sha, pusher)
     return commit
+  }
+
+  /**
+   * Moves (or creates) a branch as `actor` did it, and records the activity GitHub lists for it. A move of a pull
+   * request's head branch is an update of that pull request: its reported `base.sha` becomes the base's tip.
+   */
+  moveBranch(
+    repository: Repository,
+    branch: string,
+    sha: string,
+    actor: string,
+    type?: Activity['type']
+  ): void {
+    const before = repository.branches.get(branch)
+    const kind =
+      type ??
+      (before === undefined
+        ? 'branch_creation'
+        : this.git.history(sha).some(commit => commit.sha === before)
+          ? 'push'
+          : 'force_push')
+    repository.branches.set(branch, sha)
+    repository.pushedAt = timestamp()
+    repository.activities.push({
+      id: this.newId(),
+      ref: `refs/heads/${branch}`,
+      before: before ?? NO_COMMIT,
+      after: sha,
+      type: kind,
+      actor,
+      timestamp: repository.pushedAt
+    })
+    for (const other of this.repositories.values()) {
+      for (const pull of other.pulls.values()) {
+        if (pull.state === 'open' && pull.headRepo === repository.fullName && pull.headRef === branch) {
+          pull.reportedBaseSha = other.branches.get(pull.baseRef) ?? pull.reportedBaseSha
+          pull.updatedAt = repository.pushedAt
+        }
+      }
+    }
   }
 
   headRepository(pull: PullRequest): Repository {
@@ -397,18 +491,26 @@ export class World {
     const baseTip = this.baseSha(repository, pull)
     const headSha = this.headSha(pull)
     const changes = diffTrees(this.mergeBase(repository, pull).tree, this.commit(headSha).tree)
+    const author = method === 'merge' ? login : pull.author
     const commit = this.git.create({
       parents: method === 'merge' ? [baseTip, headSha] : [baseTip],
       tree: applyChanges(
         this.commit(baseTip).tree,
-        changes.map(change => [change.path, change.after])
+        changes.flatMap((change): [string, string | undefined][] =>
+          change.previousPath === undefined
+            ? [[change.path, change.after]]
+            : [
+                [change.previousPath, undefined],
+                [change.path, change.after]
+              ]
+        )
       ),
       message,
-      author: method === 'merge' ? login : pull.author,
+      author,
+      identity: this.identityOf(author),
       date: timestamp()
     })
-    repository.branches.set(pull.baseRef, commit.sha)
-    repository.pushedAt = commit.date
+    this.moveBranch(repository, pull.baseRef, commit.sha, login, 'pr_merge')
     this.close(repository, pull)
     pull.closedBaseSha = baseTip
     pull.mergedAt = pull.closedAt
@@ -485,11 +587,17 @@ export class World {
       labels: new Map(),
       issueLabels: new Map(),
       deployments: [],
-      workflowRuns: new Map()
+      workflowRuns: new Map(),
+      activities: []
     }
     this.repositories.set(key(repository.fullName), repository)
     return repository
   }
+}
+
+/** The no-reply address GitHub gives every account; the stand-in's users have verified it. */
+export function noreplyEmail(login: string): string {
+  return `${login}@users.noreply.github.test`.toLowerCase()
 }
 
 export function splitFullName(fullName: string): [string, string] {

@@ -35,7 +35,7 @@ const createRef: Handler = context => {
     throw validationFailed('Reference name must be refs/heads/<branch> in the stand-in')
   if (context.world.git.get(sha) === undefined) throw validationFailed('Object does not exist')
   if (repository.branches.has(branch)) throw validationFailed('Reference already exists')
-  repository.branches.set(branch, sha)
+  context.world.moveBranch(repository, branch, sha, context.user.login)
   return { status: 201, body: context.resources.gitRef(repository, branch, sha) }
 }
 
@@ -49,7 +49,7 @@ const updateRef: Handler = context => {
   if (context.world.git.get(sha) === undefined) throw validationFailed('Object does not exist')
   const fastForward = context.world.git.history(sha).some(commit => commit.sha === current)
   if (!fastForward && context.body.force !== true) throw validationFailed('Update is not a fast forward')
-  repository.branches.set(branch, sha)
+  context.world.moveBranch(repository, branch, sha, context.user.login)
   return { status: 200, body: context.resources.gitRef(repository, branch, sha) }
 }
 
@@ -87,7 +87,8 @@ const putContent: Handler = context => {
     branch,
     [[path, content]],
     String(context.body.message),
-    context.user.login
+    context.user.login,
+    givenIdentity(context.body.author) ?? givenIdentity(context.body.committer)
   )
   return {
     status: existing === undefined ? 201 : 200,
@@ -116,6 +117,16 @@ const deleteContent: Handler = context => {
   )
   const fileCommit = context.resources.fileCommit(repository, path, branch, existing, commit)
   return { status: 200, body: { ...fileCommit, content: null } }
+}
+
+/**
+ * The contents API commits under the `author`/`committer` it is given, whoever calls it
+ * (https://docs.github.com/rest/repos/contents#create-or-update-file-contents): commit identities prove nothing.
+ */
+function givenIdentity(value: unknown): { name: string; email: string } | undefined {
+  if (value === null || typeof value !== 'object') return undefined
+  const { name, email } = value as { name?: unknown; email?: unknown }
+  return typeof name === 'string' && typeof email === 'string' ? { name, email } : undefined
 }
 
 /** Newest first, from a branch or sha; with `path`, only commits that changed that path. */

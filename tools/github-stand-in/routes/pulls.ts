@@ -119,7 +119,8 @@ const createPull: Handler = context => {
     mergedBy: null,
     mergeCommitSha: null,
     requestedUsers: [],
-    requestedTeams: []
+    requestedTeams: [],
+    reportedBaseSha: baseSha
   }
   repository.pulls.set(pull.number, pull)
   return { status: 201, body: context.resources.pullRequest(repository, pull) }
@@ -144,6 +145,7 @@ const updatePull: Handler = context => {
       ])
     }
     pull.baseRef = base
+    pull.reportedBaseSha = repository.branches.get(base) as string
   }
   if (typeof title === 'string') pull.title = title
   if (typeof body === 'string') pull.body = body
@@ -174,7 +176,9 @@ const listPullCommits: Handler = context => {
     context.world.mergeBase(repository, pull).sha,
     context.world.headSha(pull)
   )
-  return paginate(context, commits, commit => context.resources.commit(repository, commit))
+  // "The list of commits in a pull request is limited to 250 commits" (GitHub's documentation of this endpoint,
+  // https://docs.github.com/rest/pulls/pulls#list-commits-on-a-pull-request): later ones are never listed.
+  return paginate(context, commits.slice(0, 250), commit => context.resources.commit(repository, commit))
 }
 
 const checkIfMerged: Handler = context => {

@@ -1,4 +1,5 @@
-import { type Handler, notFound, repositoryOf, stringOption } from '../http.js'
+import { type Handler, notFound, type Reply, repositoryOf, stringOption } from '../http.js'
+import type { Activity } from '../state.js'
 
 const getRepository: Handler = context => ({
   status: 200,
@@ -30,7 +31,44 @@ const getTeamMembership: Handler = context => {
   return { status: 200, body: context.resources.teamMembership(team.org, team.slug, username, role) }
 }
 
+/**
+ * The repository activity API (https://docs.github.com/rest/repos/repos#list-repository-activities): every push,
+ * force push, branch creation and deletion and pull-request merge with the account that did it, newest first
+ * unless `direction=asc`, filtered by `ref` (`refs/heads/<branch>` or the bare name), `actor` and `activity_type`,
+ * and paginated with `before`/`after` cursors in the `Link` header, not page numbers.
+ */
+const listActivities: Handler = context => {
+  const repository = repositoryOf(context)
+  const ref = stringOption(context.query.ref)
+  const wantedRef = ref === undefined ? undefined : ref.startsWith('refs/') ? ref : `refs/heads/${ref}`
+  const actor = stringOption(context.query.actor)?.toLowerCase()
+  const type = stringOption(context.query.activity_type)
+  const ascending = stringOption(context.query.direction) === 'asc'
+  const listed = repository.activities
+    .filter(
+      (activity: Activity) =>
+        (wantedRef === undefined || activity.ref === wantedRef) &&
+        (actor === undefined || activity.actor.toLowerCase() === actor) &&
+        (type === undefined || activity.type === type)
+    )
+    .slice()
+  if (!ascending) listed.reverse()
+  const perPage = Math.min(Math.max(Number(context.query.per_page ?? 30) || 30, 1), 100)
+  const cursor = stringOption(context.query.after)
+  const start = cursor === undefined ? 0 : Number(Buffer.from(cursor, 'base64url').toString('utf8')) || 0
+  const page = listed.slice(start, start + perPage)
+  const reply: Reply = { status: 200, body: page.map(activity => context.resources.activity(activity)) }
+  if (start + perPage < listed.length) {
+    const next = new URL(context.url)
+    next.searchParams.set('per_page', String(perPage))
+    next.searchParams.set('after', Buffer.from(String(start + perPage)).toString('base64url'))
+    reply.headers = { link: `<${next.href}>; rel="next"` }
+  }
+  return reply
+}
+
 export const repositoryHandlers: Record<string, Handler> = {
+  'repos/list-activities': listActivities,
   'repos/get': getRepository,
   'repos/create-fork': createFork,
   'repos/get-collaborator-permission-level': getCollaboratorPermission,
