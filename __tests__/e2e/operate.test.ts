@@ -101,7 +101,9 @@ describe(`rollback against ${label}`, () => {
   })
 
   it('needs a reason, and a dry run writes nothing', async () => {
-    const s = await world.scenario([weaker, stronger], { champion: 1 })
+    const s = await world.scenario([weaker, stronger])
+    await world.promoteThroughGate(s, s.versions[0])
+    await world.promoteThroughGate(s, s.versions[1])
     const noReason = await runBundle(world.inputs('rollback', { model: s.model, version: s.versions[0] }), {
       env: world.env(s)
     })

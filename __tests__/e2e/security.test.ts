@@ -51,7 +51,13 @@ describe(`secrets and injection against ${label}`, () => {
       })
     )
     const { id } = world.github.addWorkflowRun(s.repo, { event: 'workflow_dispatch', actor: 'dave' })
-    runs.push(await run('rollback', { model: s.model, reason: 'drill' }, { GITHUB_RUN_ID: String(id) }))
+    runs.push(
+      await run(
+        'rollback',
+        { model: s.model, version: s.versions[1], reason: 'drill' },
+        { GITHUB_RUN_ID: String(id) }
+      )
+    )
     runs.push(await run('archive', { 'dry-run': 'true' }))
     runs.push(await run('audit', { model: s.model }))
     // A failing call: the wrong MLflow URL gives an error message, which must not carry the token either.

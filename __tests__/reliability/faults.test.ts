@@ -212,7 +212,37 @@ describe(`a server restarted in the middle of a rollback (MLflow ${server.versio
     const github = await GitHubStandIn.start()
     const bot = github.addUser('github-actions[bot]', { type: 'Bot' })
     github.addUser('dave')
-    github.createRepo('acme/models', { files: { '.github/model-promotion.yml': policy } })
+    github.addUser('alice')
+    github.createRepo('acme/models', {
+      files: { '.github/model-promotion.yml': policy },
+      collaborators: { dave: 'write', alice: 'write', 'github-actions[bot]': 'write' }
+    })
+    // v1 was in production through the gate (a merged, approved record change): what a rollback target must be.
+    const history = await github.openPullRequest('dave', 'acme/models', {
+      branch: 'promote-v1',
+      title: `Promote v${v1}`,
+      files: { [`.github/models/${model}.yml`]: `model: ${model}\nproduction:\n  - version: ${v1}\n` }
+    })
+    await github.review('alice', 'acme/models', history.number, 'APPROVE')
+    const { sha } = await github.merge('dave', 'acme/models', history.number)
+    // …and its promote put it in force, as the gate's production deployment of the merge says.
+    const gate = github.as('github-actions[bot]')
+    const deployment = await gate.rest.repos.createDeployment({
+      owner: 'acme',
+      repo: 'models',
+      ref: sha,
+      environment: 'production',
+      task: 'promote-model',
+      payload: { model, production: [{ version: v1, traffic: 100 }], pull_request: history.number },
+      auto_merge: false,
+      required_contexts: []
+    })
+    await gate.rest.repos.createDeploymentStatus({
+      owner: 'acme',
+      repo: 'models',
+      deployment_id: (deployment.data as { id: number }).id,
+      state: 'success'
+    })
     const { id } = github.addWorkflowRun('acme/models', { event: 'workflow_dispatch', actor: 'dave' })
     try {
       const rollback = () =>

@@ -62,15 +62,16 @@ describe(`races against ${label}`, () => {
       expect((await world.promotionTags(s, v1))['promotion.archived_reason']).toContain(`/pull/${number}`)
     })
 
-    it('two merges promoted at once: the latest record wins, the older merge is refused and writes nothing', async () => {
+    it('two merges promoted at once: the latest record wins, the older merge does nothing and says why', async () => {
       const s = await world.scenario([weaker, stronger, stronger], { lifecycle, champion: 0 })
       const [v1, v2, v3] = s.versions
       const older = await world.mergedPromotion(s, v2)
       const newer = await world.mergedPromotion(s, v3)
       const [first, second] = await Promise.all([promote(s, older.number), promote(s, newer.number)])
-      expect(first.status).toBe(1)
+      expect(first.status).toBe(0)
+      expect(first.outputs.decision).toBe('noop')
       expect(first.stdout).toContain(
-        'has changed on main since this merge; promote the latest change instead'
+        'has changed on main since this merge: a newer decision about the model is in force'
       )
       expect(second.status).toBe(0)
       expect(await world.productionVersions(s)).toEqual([v3])

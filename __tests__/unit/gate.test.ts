@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { countApprovals, describeApprovals, type PeopleFacts } from '../../src/gate/approvals.js'
+import {
+  countApprovals,
+  describeApprovals,
+  reviewsBefore,
+  type PeopleFacts
+} from '../../src/gate/approvals.js'
+import { pushersOf, type PushFacts } from '../../src/gate/pushers.js'
 import { modelSlug, promotionBranch, versionOfBranch } from '../../src/gate/names.js'
 import { parseRecord, proposeRecord, recordPath, renderRecord } from '../../src/gate/record.js'
 import type { ReviewFacts } from '../../src/gate/repository.js'
@@ -60,7 +66,11 @@ describe('approval counting', () => {
       ],
       HEAD,
       { required: 2, approvers: ['alice', 'bob', 'erin', '@acme/leads'], allowAuthorApproval: false },
-      people({ authors: ['bob'], inAllowedTeam: new Set(['carol']) })
+      people({
+        authors: ['bob'],
+        inAllowedTeam: new Set(['carol']),
+        writers: new Set(['alice', 'bob', 'carol', 'dave', 'frank'])
+      })
     )
     expect(count.approvedBy).toEqual([])
     expect(count.changesRequestedBy).toEqual(['frank'])
@@ -70,6 +80,34 @@ describe('approval counting', () => {
         'bob not counted: is an author of the pull request; carol not counted: their review was dismissed; ' +
         'dave not counted: is not on the policy’s approver list; erin not counted: has no write access to the repository'
     )
+  })
+
+  it('counts a request for changes only from someone with write access, as branch protection does', () => {
+    const reviews = [
+      review('alice', 'APPROVED'),
+      review('bob', 'APPROVED'),
+      review('outsider', 'CHANGES_REQUESTED')
+    ]
+    const count = countApprovals(reviews, HEAD, policy, people())
+    expect(count.approvedBy).toEqual(['alice', 'bob'])
+    expect(count.changesRequestedBy).toEqual([])
+    expect(describeApprovals(count)).toContain(
+      'outsider not counted: has no write access, so their request for changes does not block'
+    )
+    const fromWriter = countApprovals(
+      [...reviews, review('carol', 'CHANGES_REQUESTED')],
+      HEAD,
+      policy,
+      people()
+    )
+    expect(fromWriter.changesRequestedBy).toEqual(['carol'])
+  })
+
+  it('keeps only the reviews submitted before the decision', () => {
+    const at = (login: string, submittedAt?: string) => ({ ...review(login, 'APPROVED'), submittedAt })
+    const reviews = [at('alice', '2026-12-01T10:00:00Z'), at('bob', '2026-12-01T10:00:01Z'), at('carol')]
+    expect(reviewsBefore(reviews, '2026-12-01T10:00:00Z').map(r => r.login)).toEqual(['alice'])
+    expect(reviewsBefore(reviews, undefined)).toHaveLength(3)
   })
 
   it('lets an author approve only when the policy allows it, and matches logins without regard to case', () => {
@@ -217,5 +255,63 @@ describe('promotion records', () => {
     expect(modelSlug('a b')).not.toBe(modelSlug('a_b'))
     expect(versionOfBranch('fraud-detector', 'promotion/fraud-detector/v12')).toBe('12')
     expect(versionOfBranch('fraud-detector', 'promotion/fraud-detector-2/v12')).toBeUndefined()
+  })
+})
+
+describe('authors from pushes', () => {
+  const push = (type: string, actor: string | undefined, after: string, isBot = false): PushFacts => ({
+    type,
+    actor,
+    actorIsBot: isBot,
+    before: '0'.repeat(40),
+    after,
+    at: '2026-12-01T10:00:00Z'
+  })
+  const opener = { login: 'github-actions[bot]', isBot: true }
+  const A = 'a'.repeat(40)
+  const B = 'b'.repeat(40)
+
+  it('names every person who pushed since the branch was last created, and keeps automated pushes apart', () => {
+    const result = pushersOf(
+      [
+        push('branch_creation', 'mallory', A),
+        push('branch_deletion', 'mallory', A),
+        push('branch_creation', 'github-actions[bot]', A, true),
+        push('push', 'github-actions[bot]', B, true),
+        push('push', 'alice', HEAD),
+        push('push', 'Alice', HEAD)
+      ],
+      'promotion/m/v2',
+      HEAD,
+      opener
+    )
+    expect(result).toEqual({
+      known: true,
+      authors: ['alice'],
+      automated: [expect.objectContaining({ after: A }), expect.objectContaining({ after: B })]
+    })
+  })
+
+  it('counts a person who opened the pull request as an author', () => {
+    const result = pushersOf([push('push', 'github-actions[bot]', HEAD, true)], 'b', HEAD, {
+      login: 'dave',
+      isBot: false
+    })
+    expect(result).toMatchObject({ known: true, authors: ['dave'] })
+  })
+
+  it('cannot tell the authors when GitHub lists no push, no push of the head, or a push without an account', () => {
+    expect(pushersOf([], 'b', HEAD, opener)).toMatchObject({
+      known: false,
+      why: expect.stringContaining('no pushes')
+    })
+    expect(pushersOf([push('push', 'alice', A)], 'b', HEAD, opener)).toMatchObject({
+      known: false,
+      why: expect.stringContaining('is not the head commit')
+    })
+    expect(pushersOf([push('push', undefined, HEAD)], 'b', HEAD, opener)).toMatchObject({
+      known: false,
+      why: expect.stringContaining('names no account')
+    })
   })
 })

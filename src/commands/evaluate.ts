@@ -18,7 +18,7 @@ import {
 } from '../report/evaluation.js'
 import { fitMarkdown } from '../report/markdown.js'
 import { openPromotionPullRequest } from '../gate/open-pr.js'
-import { DEFAULT_RECORDS_FOLDER, type ProductionEntry } from '../gate/record.js'
+import { DEFAULT_RECORDS_FOLDER, evenSplit } from '../gate/record.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { findTargets, type EvaluationTarget } from './evaluate-targets.js'
 import { lazyGate } from './gate-access.js'
@@ -130,14 +130,6 @@ async function wantsPullRequest(
 }
 
 /** Production versions without recorded weights: the first takes the remainder. */
-function evenSplit(versions: string[]): ProductionEntry[] {
-  const share = Math.floor(100 / Math.max(versions.length, 1))
-  return versions.map((version, i) => ({
-    version,
-    traffic: i === 0 ? 100 - share * (versions.length - 1) : share
-  }))
-}
-
 function overallDecision(evaluations: VersionEvaluation[]): string {
   if (evaluations.length === 0) return 'none'
   if (evaluations.every(e => e.decision === 'passed')) return 'passed'

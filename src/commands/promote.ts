@@ -1,12 +1,14 @@
 import { applyRecord } from '../gate/apply-record.js'
-import { reviewPullRequest } from '../gate/checks.js'
+import { reviewPullRequest, type PullRequestReview } from '../gate/checks.js'
+import { PROMOTE_TASK, provenProduction } from '../gate/history.js'
 import { isPullRequestEvent, noPullRequestNumber, readRunEvent } from '../gate/event.js'
 import { createOctokit, gitHubSettings } from '../gate/github.js'
 import { MARKERS } from '../gate/names.js'
 import { parseRecord, productionEntries } from '../gate/record.js'
 import { PromotionRepository, type PullRequestFacts } from '../gate/repository.js'
+import { quote } from '../registry/client.js'
 import { productionAliasName, type Lifecycle } from '../registry/lifecycle/index.js'
-import { workflowRunUrl } from '../registry/tags.js'
+import { ROLLBACK_TAGS, tagValue, workflowRunUrl } from '../registry/tags.js'
 import { renderPromotion, type ProductionVersionOutput, type PromotionOutcome } from '../report/promotion.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 
@@ -23,7 +25,19 @@ export async function promoteCommand(context: CommandContext): Promise<CommandOu
   const review = await reviewPullRequest(repo, context.registry, pull, {
     policyPath: context.inputs.policy,
     mode: 'promote',
-    now: context.now()
+    now: context.now(),
+    provenBefore: (recordFile, version) =>
+      provenProduction(
+        repo,
+        context.registry,
+        {
+          recordFile,
+          policyPath: context.inputs.policy,
+          now: context.now(),
+          exclude: pull.number
+        },
+        version
+      )
   })
   const model = review.record?.model
   const base: PromotionOutcome = {
@@ -34,6 +48,14 @@ export async function promoteCommand(context: CommandContext): Promise<CommandOu
     checks: review.checks,
     approvedBy: review.approvals?.approvedBy ?? [],
     mergedBy: pull.mergedBy
+  }
+  const newerOne = review.record && (await newerDecision(context, review, pull))
+  if (newerOne !== undefined) {
+    return finish(context, repo, {
+      ...base,
+      decision: 'noop',
+      reason: `Nothing was written to the registry: ${newerOne}.`
+    })
   }
   if (!review.passed || review.record === undefined || review.lifecycle === undefined) {
     const failed = review.checks
@@ -67,7 +89,9 @@ export async function promoteCommand(context: CommandContext): Promise<CommandOu
       mergeSha: pull.mergeCommitSha!,
       mergedBy: pull.mergedBy ?? 'unknown',
       approvedBy: review.approvals?.approvedBy ?? [],
-      previousVersions: review.previousRecord?.production.map(e => e.version)
+      // Where production started is taken from the registry (journaled before the move), never from an earlier
+      // record, which a refused promotion leaves disagreeing with the registry.
+      previousVersions: undefined
     },
     context.now()
   )
@@ -101,7 +125,7 @@ export async function promoteCommand(context: CommandContext): Promise<CommandOu
   await repo.recordDeployment({
     sha: pull.mergeCommitSha!,
     environment: 'production',
-    task: 'promote-model',
+    task: PROMOTE_TASK,
     description: `${review.record.model} ${entries.map(e => `v${e.version}`).join(', ')}`,
     payload: { model: review.record.model, production: entries, pull_request: pull.number },
     state: 'success',
@@ -109,6 +133,39 @@ export async function promoteCommand(context: CommandContext): Promise<CommandOu
     logUrl: workflowRunUrl(context.env)
   })
   return finish(context, repo, outcome)
+}
+
+/**
+ * Why this merge is no longer the newest decision about its model, or undefined while it is: a newer record change
+ * is on the default branch, or an emergency rollback was made after the merge (a re-run of an old promote must
+ * never undo it). Rollback tags can be written by any registry user, so they are only ever a reason to do nothing.
+ */
+async function newerDecision(
+  context: CommandContext,
+  review: PullRequestReview,
+  pull: PullRequestFacts
+): Promise<string | undefined> {
+  if (review.superseded !== undefined) return review.superseded
+  const model = review.record!.model
+  const mergedAt = Date.parse(pull.mergedAt ?? '')
+  const versions = await context.registry.searchModelVersions(`name=${quote(model)}`)
+  const rollback = versions
+    .map(version => ({
+      version: version.version,
+      at: tagValue(version.tags, ROLLBACK_TAGS.rolledBackAt),
+      reason: tagValue(version.tags, ROLLBACK_TAGS.reason),
+      to: tagValue(version.tags, ROLLBACK_TAGS.rolledBackTo)
+    }))
+    // GitHub's merged_at has whole seconds: a rollback is newer only from the next second on.
+    .filter(
+      r =>
+        r.at !== undefined &&
+        Math.floor(Date.parse(r.at) / 1000) * 1000 > mergedAt &&
+        r.reason !== `reverted through ${pull.url}`
+    )
+    .sort((a, b) => Date.parse(b.at!) - Date.parse(a.at!))[0]
+  if (rollback === undefined) return undefined
+  return `${model} was rolled back${rollback.to ? ` to v${rollback.to}` : ''} on ${rollback.at} (v${rollback.version}: ${rollback.reason ?? 'no reason recorded'}), after this pull request was merged on ${pull.mergedAt}; that rollback is the newer decision, and its record pull request decides what comes next`
 }
 
 function empty(decision: PromotionOutcome['decision']): PromotionOutcome {

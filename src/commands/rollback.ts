@@ -1,11 +1,12 @@
 import { GitHubApiError } from '../gate/github.js'
-import { modelSlug } from '../gate/names.js'
+import { rollbackBranch } from '../gate/names.js'
 import { openRecordPullRequest, type OpenedPullRequest } from '../gate/open-pr.js'
-import { DEFAULT_RECORDS_FOLDER } from '../gate/record.js'
+import { gateMerges, provenProduction } from '../gate/history.js'
+import { DEFAULT_RECORDS_FOLDER, recordPath } from '../gate/record.js'
+import type { PromotionRepository } from '../gate/repository.js'
 import { loadPolicyFile } from '../policy/file.js'
 import { quote } from '../registry/client.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
-import { compareVersions } from '../registry/lifecycle/index.js'
 import type { ModelVersion } from '../registry/schemas.js'
 import { PROMOTE_TAGS, ROLLBACK_TAGS, tagValue } from '../registry/tags.js'
 import { escapeMarkdown, link, table } from '../report/markdown.js'
@@ -48,16 +49,45 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
   const production = lifecycle.productionIn(versions, registered)
   const runKey =
     env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_REPOSITORY}#${env.GITHUB_RUN_ID}` : undefined
-  const plan = planRollback(model, versions, production, inputs.version, runKey)
+  const gate = lazyGate(context)
+  const history = gate()
+  if (history === undefined) {
+    throw new Error(
+      'rollback proves its target from the record’s history on GitHub (merged gate pull requests), so it needs GITHUB_REPOSITORY and `github-token`.'
+    )
+  }
+  const historyOptions = {
+    recordFile: recordPath(loaded.policy.records ?? DEFAULT_RECORDS_FOLDER, model),
+    policyPath: inputs.policy,
+    now: context.now()
+  }
+  const planned = planRollback(model, versions, production, inputs.version, runKey)
+  const plan: RollbackPlan =
+    planned.target === undefined
+      ? await (async () => {
+          const target = await previousFromHistory(history, registry, historyOptions, model, production)
+          return { ...planned, target, retired: production.filter(v => v !== target) }
+        })()
+      : { ...planned, target: planned.target }
   const byNumber = new Map(versions.map(v => [v.version, v]))
   const target = byNumber.get(plan.target)
   if (target === undefined) throw new Error(`${model} has no version ${plan.target}.`)
   if (target.status !== undefined && target.status !== 'READY') {
     throw new Error(`${model} v${plan.target} cannot go to production: its registration is ${target.status}.`)
   }
+  // Whatever named the target (the input, a re-run's journal tags), it must be in production now (the registry's
+  // production only the gate moves) or have been through the gate: registry tags can be written by any registry
+  // user, and any other version needs evaluate and approvals.
+  if (!production.includes(plan.target)) {
+    const proof = await provenProduction(history, registry, historyOptions, plan.target)
+    if (proof === undefined) {
+      throw new Error(
+        `${model} v${plan.target} was never in production through the gate (no merged, approved change of ${historyOptions.recordFile} on the default branch lists it), so rollback cannot return to it; evaluate it and merge its promotion pull request instead.`
+      )
+    }
+  }
 
-  const gate = lazyGate(context)
-  const repo = inputs.openPr && !inputs.dryRun ? gate() : undefined
+  const repo = inputs.openPr && !inputs.dryRun ? history : undefined
   const by = await whoRanThis(context, repo)
   const now = context.now().toISOString()
   let writes = 0
@@ -107,7 +137,7 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
     pull = await openRecordPullRequest(repo, {
       model,
       recordsFolder: loaded.policy.records ?? DEFAULT_RECORDS_FOLDER,
-      branch: `promotion/${modelSlug(model)}/rollback-v${plan.target}`,
+      branch: rollbackBranch(model, plan.target),
       title: `Roll back ${model} to v${plan.target}`,
       entries: () => [{ version: plan.target, traffic: 100 }],
       body: async () =>
@@ -115,7 +145,9 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
       refreshBody: false,
       reviewers: entry.policy.production?.reviewers ?? [],
       labels: entry.policy.production?.labels ?? [],
-      supersedes: () => false
+      supersedes: () => false,
+      strategy: 'replace',
+      registryProduction: async () => [plan.target]
     })
     log.info(
       `${model}: record pull request #${pull.number} ${pull.created ? 'opened' : 'already open'} (${pull.url})`
@@ -152,14 +184,18 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
   }
 }
 
-/** Which version goes back, and which come out. Pure: decided from the versions' tags and the production set. */
+/**
+ * Which version goes back, and which come out: a re-run resumes its journal, an explicit version is taken as
+ * given; otherwise the target is left for the record's history to name (see previousFromHistory). Pure. The
+ * caller proves the target from Git history in every case.
+ */
 export function planRollback(
   model: string,
   versions: ModelVersion[],
   production: string[],
   explicit: string | undefined,
   runKey: string | undefined
-): RollbackPlan {
+): Omit<RollbackPlan, 'target'> & { target: string | undefined } {
   const resumed = runKey ? versions.find(v => tagValue(v.tags, ROLLBACK_TAGS.run) === runKey) : undefined
   if (resumed !== undefined) {
     const target = tagValue(resumed.tags, ROLLBACK_TAGS.rolledBackTo)!
@@ -172,28 +208,32 @@ export function planRollback(
   if (production.length === 0 && explicit === undefined) {
     throw new Error(`${model} has no production version to roll back from; give \`version\` to restore one.`)
   }
-  const target = explicit ?? previousProduction(model, versions, production)
-  return { model, target, retired: production.filter(v => v !== target), resumed: false }
+  const target = explicit
+  return {
+    model,
+    target,
+    retired: target === undefined ? [] : production.filter(v => v !== target),
+    resumed: false
+  }
 }
 
-/** The version that was in production before the current one, from the promote tags. */
-function previousProduction(model: string, versions: ModelVersion[], production: string[]): string {
-  const current = versions.find(v => v.version === production[0])
-  const recorded = tagValue(current?.tags ?? [], PROMOTE_TAGS.previousProduction)
-    ?.split(',')
-    .find(v => v !== 'none' && v !== '' && !production.includes(v))
-  if (recorded !== undefined) return recorded
-  const promotedBefore = versions
-    .filter(v => !production.includes(v.version) && tagValue(v.tags, PROMOTE_TAGS.promotedAt) !== undefined)
-    .sort(
-      (a, b) =>
-        tagValue(b.tags, PROMOTE_TAGS.promotedAt)!.localeCompare(
-          tagValue(a.tags, PROMOTE_TAGS.promotedAt)!
-        ) || compareVersions(b.version, a.version)
-    )
-  if (promotedBefore.length > 0) return promotedBefore[0].version
+/**
+ * The production the model had before its current one, from the record's history of merged gate pull requests:
+ * the newest whose versions differ from today's production, and its primary version.
+ */
+async function previousFromHistory(
+  repo: PromotionRepository,
+  registry: CommandContext['registry'],
+  options: Parameters<typeof provenProduction>[2],
+  model: string,
+  production: string[]
+): Promise<string> {
+  const current = new Set(production)
+  const differs = (entries: { version: string }[]) =>
+    entries.length !== current.size || entries.some(entry => !current.has(entry.version))
+  for await (const merge of gateMerges(repo, registry, options, differs)) return merge.entries[0].version
   throw new Error(
-    `No earlier production version of ${model} is recorded (no ${PROMOTE_TAGS.previousProduction} or ${PROMOTE_TAGS.promotedAt} tags); give \`version\`.`
+    `No earlier production of ${model} is in the record’s history (${options.recordFile} on the default branch, merged through the gate); give \`version\` of a version that was in production through the gate.`
   )
 }
 

@@ -1,5 +1,6 @@
 import { describeApprovals } from '../gate/approvals.js'
 import { reviewPullRequest } from '../gate/checks.js'
+import { provenProduction } from '../gate/history.js'
 import { isPullRequestEvent, noPullRequestNumber, readRunEvent } from '../gate/event.js'
 import { createOctokit, gitHubSettings } from '../gate/github.js'
 import { productionEntries } from '../gate/record.js'
@@ -9,8 +10,9 @@ import type { CommandContext, CommandOutcome } from './command.js'
 
 /**
  * `verify`, on a promotion pull request: it comes from this repository, changes only its record file, the
- * record is valid for the policy at the base commit, and the evidence of each version it brings into production
- * still holds today. Fails the check when it no longer does.
+ * record is valid for the policy on the default branch now, who pushed it is known, and the evidence of each
+ * version it brings into production (compared with the registry) still holds today. Fails the check when it no
+ * longer does.
  */
 export async function verifyCommand(context: CommandContext): Promise<CommandOutcome> {
   const settings = gitHubSettings(context.env, context.inputs.githubToken)
@@ -40,7 +42,14 @@ export async function verifyCommand(context: CommandContext): Promise<CommandOut
     const review = await reviewPullRequest(repo, context.registry, pull, {
       policyPath: context.inputs.policy,
       mode: 'verify',
-      now: context.now()
+      now: context.now(),
+      provenBefore: (recordFile, version) =>
+        provenProduction(
+          repo,
+          context.registry,
+          { recordFile, policyPath: context.inputs.policy, now: context.now(), exclude: pull.number },
+          version
+        )
     })
     outcome.decision = review.passed ? 'verified' : 'stale'
     outcome.model = review.record?.model

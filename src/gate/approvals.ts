@@ -7,13 +7,13 @@ export interface ApprovalPolicy {
   allowAuthorApproval: boolean
 }
 
-/** What the approval count needs to know about people, looked up through the API for the approvers only. */
+/** What the approval count needs to know about people, looked up through the API for the reviewers only. */
 export interface PeopleFacts {
-  /** The pull request's author and the people who committed to it. */
+  /** The person who opened the pull request and everyone who pushed to its branch. */
   authors: string[]
   /** Users on the allow-list through a team (login → true), for approvers not listed by login. */
   inAllowedTeam: Set<string>
-  /** Approvers with write or admin access to the repository. */
+  /** Reviewers with write or admin access to the repository. */
   writers: Set<string>
 }
 
@@ -28,6 +28,16 @@ export interface ApprovalCount {
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 
+/**
+ * The reviews that were there when the decision was taken: at merge, only those submitted before `merged_at`
+ * (GitHub accepts reviews on a merged pull request, and a re-run of the promote must not count them).
+ */
+export function reviewsBefore(reviews: ReviewFacts[], decidedAt: string | undefined): ReviewFacts[] {
+  if (decidedAt === undefined) return reviews
+  const limit = Date.parse(decidedAt)
+  return reviews.filter(review => review.submittedAt !== undefined && Date.parse(review.submittedAt) <= limit)
+}
+
 /** The latest deciding review (approve, request changes, dismissed) of each person, in review order. */
 export function latestDecidingReviews(reviews: ReviewFacts[]): ReviewFacts[] {
   const latest = new Map<string, ReviewFacts>()
@@ -39,10 +49,14 @@ export function latestDecidingReviews(reviews: ReviewFacts[]): ReviewFacts[] {
   return [...latest.values()]
 }
 
-/** The approving reviewers whose eligibility depends on lookups (allow-list teams, write access). */
-export function approversToLookUp(reviews: ReviewFacts[], headSha: string): string[] {
+/** The reviewers whose review depends on lookups: approvers of the head (teams, write access), and requesters of changes (write access). */
+export function reviewersToLookUp(reviews: ReviewFacts[], headSha: string): string[] {
   return latestDecidingReviews(reviews)
-    .filter(review => review.state === 'APPROVED' && !review.isBot && review.commitId === headSha)
+    .filter(
+      review =>
+        !review.isBot &&
+        ((review.state === 'APPROVED' && review.commitId === headSha) || review.state === 'CHANGES_REQUESTED')
+    )
     .map(review => review.login!)
 }
 
@@ -65,7 +79,8 @@ export function allowedTeams(approvers: string[] | undefined): { org: string; te
 /**
  * Counts approvals as DESIGN.md's "Verify at merge" rule says: the latest review per person, `APPROVED` on the
  * final head commit, by an allowed person with write access, not an author, not a bot; and no outstanding request
- * for changes.
+ * for changes from someone with write access (as branch protection counts them: on a public repository anyone can
+ * submit one).
  */
 export function countApprovals(
   reviews: ReviewFacts[],
@@ -87,7 +102,8 @@ export function countApprovals(
       continue
     }
     if (review.state === 'CHANGES_REQUESTED') {
-      result.changesRequestedBy.push(login)
+      if (people.writers.has(login.toLowerCase())) result.changesRequestedBy.push(login)
+      else skip('has no write access, so their request for changes does not block')
       continue
     }
     if (review.state === 'DISMISSED') {

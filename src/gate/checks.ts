@@ -8,24 +8,21 @@ import { gatherEvidence } from '../registry/evidence.js'
 import { isNotFound } from '../registry/errors.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
 import type { Lifecycle } from '../registry/lifecycle/index.js'
-import { PROMOTE_TAGS, TAGS, tagValue } from '../registry/tags.js'
+import { TAGS, tagValue } from '../registry/tags.js'
 import { FileProblemsError } from '../yaml-file.js'
 import {
   allowedTeams,
   approvalsSatisfied,
-  approversToLookUp,
   countApprovals,
   describeApprovals,
   isListedApprover,
+  reviewersToLookUp,
+  reviewsBefore,
   type ApprovalCount
 } from './approvals.js'
-import {
-  DEFAULT_RECORDS_FOLDER,
-  parseRecord,
-  readableRecord,
-  recordPath,
-  type PromotionRecord
-} from './record.js'
+import { checkAutomatedPushes } from './gate-writes.js'
+import { pushersOf } from './pushers.js'
+import { DEFAULT_RECORDS_FOLDER, parseRecord, recordPath, type PromotionRecord } from './record.js'
 import type { PromotionRepository, PullRequestFacts } from './repository.js'
 
 export interface CheckResult {
@@ -39,27 +36,37 @@ export interface PullRequestReview {
   checks: CheckResult[]
   passed: boolean
   defaultBranch: string
+  /** The commit the policy and the previous record were read at: the default branch just before the merge. */
+  decisionBase?: string
   policy?: Policy
   recordFile?: string
   record?: PromotionRecord
-  /** The record on the base commit, before this pull request. */
-  previousRecord?: PromotionRecord
   entry?: { key: string; policy: ModelPolicy }
   lifecycle?: Lifecycle
   approvals?: ApprovalCount
+  /** The registry's production versions when the review ran, primary first. */
+  registryProduction?: string[]
+  /** Set when a newer record change than this merge is on the default branch: promote then does nothing. */
+  superseded?: string
 }
 
 export interface ReviewOptions {
   policyPath: string
-  /** `promote` checks the merge and the approvals; `verify` checks an open pull request. */
-  mode: 'verify' | 'promote'
+  /**
+   * `promote` checks a merge and its approvals; `verify` an open pull request; `history` an earlier merge (its
+   * origin, change, policy and approvals, not today's evidence), to prove what was in production through the gate.
+   */
+  mode: 'verify' | 'promote' | 'history'
   now: Date
+  /** Whether a version was in production through the gate before (the record file's Git history), in words. */
+  provenBefore?: (recordFile: string, version: string) => Promise<string | undefined>
 }
 
 /**
  * Re-reads everything about a promotion pull request through the APIs and checks it: where it comes from, what
- * it changes, the policy at its base commit, the record it asks for, the approvals (at merge) and the evidence
- * of every version it brings into production. Nothing is taken from the event payload or the checkout.
+ * it changes, the policy in force when it was decided, the record it asks for, who wrote it, the approvals (at
+ * merge) and the evidence of every version it brings into production. Nothing is taken from the event payload,
+ * the checkout, commit identities or registry tags.
  */
 export async function reviewPullRequest(
   repo: PromotionRepository,
@@ -71,130 +78,115 @@ export async function reviewPullRequest(
   const add = (check: string, passed: boolean, detail: string) => checks.push({ check, passed, detail })
   const defaultBranch = await repo.defaultBranch()
   const review: PullRequestReview = { checks, passed: false, defaultBranch }
+  const merged = options.mode !== 'verify'
 
-  if (options.mode === 'promote') {
-    add(
-      'merged into the default branch',
-      pull.merged && pull.baseRef === defaultBranch,
-      pull.merged
-        ? `merged into ${pull.baseRef}${pull.baseRef === defaultBranch ? '' : `, not the default branch ${defaultBranch}`}`
-        : 'not merged'
-    )
-  } else {
-    add(
-      'targets the default branch',
-      pull.baseRef === defaultBranch,
-      `base branch ${pull.baseRef}${pull.baseRef === defaultBranch ? '' : `, not the default branch ${defaultBranch}`}`
-    )
+  checks.push(targetCheck(pull, defaultBranch, merged))
+  checks.push(originCheck(pull, repo.fullName))
+
+  const base = merged
+    ? await defaultBranchBeforeMerge(repo, pull, defaultBranch)
+    : await headOf(repo, defaultBranch)
+  if ('unknown' in base) {
+    add('policy before the merge', false, base.unknown)
+    return finish(review)
   }
-  add(
-    'comes from this repository',
-    pull.headRepo === repo.fullName,
-    pull.headRepo === repo.fullName
-      ? `branch ${pull.headRef} of ${repo.fullName}`
-      : `head branch lives in ${pull.headRepo ?? 'a deleted repository'} (pull requests from forks are never promoted)`
-  )
-
-  const policyFile = await repo.readFile(options.policyPath, pull.baseSha)
+  review.decisionBase = base.sha
+  const where = merged
+    ? `${defaultBranch} just before the merge (${base.sha.slice(0, 7)})`
+    : `the head of ${defaultBranch} (${base.sha.slice(0, 7)})`
+  const policyFile = await repo.readFile(options.policyPath, base.sha)
   if (policyFile === undefined) {
-    add(
-      'policy at the base commit',
-      false,
-      `${options.policyPath} does not exist at ${pull.baseSha.slice(0, 7)}`
-    )
+    add('policy in force', false, `${options.policyPath} does not exist at ${where}`)
     return finish(review)
   }
   try {
     review.policy = parsePolicy(policyFile.content, options.policyPath)
-    add('policy at the base commit', true, `${options.policyPath} at ${pull.baseSha.slice(0, 7)}`)
+    add('policy in force', true, `${options.policyPath} at ${where}`)
   } catch (error) {
     if (!(error instanceof FileProblemsError)) throw error
-    add(
-      'policy at the base commit',
-      false,
-      `${options.policyPath} at ${pull.baseSha.slice(0, 7)}: ${error.message}`
-    )
+    add('policy in force', false, `${options.policyPath} at ${where}: ${error.message}`)
     return finish(review)
   }
   const policy = review.policy
   const folder = (policy.records ?? DEFAULT_RECORDS_FOLDER).replace(/\/+$/, '')
 
-  const files = await repo.changedFiles(pull.number)
-  const [file] = files
-  const onlyRecord =
-    files.length === 1 &&
-    file.status !== 'removed' &&
-    file.previousPath === undefined &&
-    file.path.startsWith(`${folder}/`) &&
-    file.path.endsWith('.yml')
-  add(
-    'changes only its record file',
-    onlyRecord,
-    onlyRecord
-      ? file.path
-      : `changes ${files.length} file${files.length === 1 ? '' : 's'} (${files.map(f => `${f.path} ${f.status}`).join(', ')}); a promotion pull request changes exactly one record file under ${folder}/`
-  )
-  if (!onlyRecord) return finish(review)
-  review.recordFile = file.path
+  const changed = await onlyRecordCheck(repo, pull, folder)
+  checks.push(changed.check)
+  if (changed.file === undefined) return finish(review)
+  const file = changed.file
+  review.recordFile = file
 
-  const recordRef = options.mode === 'promote' ? pull.mergeCommitSha : pull.headSha
-  const [recordText, previousText, latestText] = await Promise.all([
-    recordRef ? repo.readFile(file.path, recordRef) : Promise.resolve(undefined),
-    repo.readFile(file.path, pull.baseSha),
-    options.mode === 'promote' ? repo.readFile(file.path, defaultBranch) : Promise.resolve(undefined)
+  const recordRef = merged ? pull.mergeCommitSha : pull.headSha
+  const [recordText, headText, latestText] = await Promise.all([
+    recordRef ? repo.readFile(file, recordRef) : Promise.resolve(undefined),
+    merged ? repo.readFile(file, pull.headSha) : Promise.resolve(undefined),
+    options.mode === 'promote' ? repo.readFile(file, defaultBranch) : Promise.resolve(undefined)
   ])
-  if (options.mode === 'promote' && recordText !== undefined) {
-    // A queued or re-run promote of an older merge must never move production back behind a newer record.
-    const latest = latestText?.content === recordText.content
-    add(
-      'still the latest record',
-      latest,
-      latest
-        ? `${file.path} on ${defaultBranch} is the one this merge wrote`
-        : `${file.path} has changed on ${defaultBranch} since this merge; promote the latest change instead`
-    )
-  }
   if (recordText === undefined) {
-    add('record is valid', false, `${file.path} cannot be read at ${recordRef ?? 'the merge commit'}`)
+    add('record is valid', false, `${file} cannot be read at ${recordRef ?? 'the merge commit'}`)
     return finish(review)
   }
+  if (merged) {
+    // The approvals are for the head commit; the registry follows the merge commit. They must say the same.
+    const same = headText !== undefined && headText.content === recordText.content
+    add(
+      'merged record is the approved one',
+      same,
+      same
+        ? `${file} at the merge commit equals ${file} at the approved head ${pull.headSha.slice(0, 7)}`
+        : `${file} at the merge commit ${recordRef!.slice(0, 7)} differs from ${file} at the approved head ${pull.headSha.slice(0, 7)}`
+    )
+  }
+  if (options.mode === 'promote' && latestText?.content !== recordText.content) {
+    review.superseded = `${file} has changed on ${defaultBranch} since this merge: a newer decision about the model is in force, so this promote changes nothing`
+  }
   try {
-    review.record = parseRecord(recordText.content, file.path)
+    review.record = parseRecord(recordText.content, file)
   } catch (error) {
     if (!(error instanceof FileProblemsError)) throw error
     add('record is valid', false, error.message)
     return finish(review)
   }
-  // A broken record before this pull request must not block the one that repairs it; without a readable previous
-  // record, `promote` takes the starting point from the registry instead.
-  review.previousRecord = previousText && readableRecord(previousText.content, file.path)
   const record = review.record
   const expectedPath = recordPath(folder, record.model)
   review.entry = findModelPolicy(policy, record.model)
   add(
     'record is valid',
-    expectedPath === file.path && review.entry !== undefined,
-    expectedPath !== file.path
-      ? `the record names model "${record.model}", whose record file is ${expectedPath}, not ${file.path}`
+    expectedPath === file && review.entry !== undefined,
+    expectedPath !== file
+      ? `the record names model "${record.model}", whose record file is ${expectedPath}, not ${file}`
       : review.entry === undefined
         ? `the policy has no entry for model "${record.model}"`
         : `model ${record.model}: production ${record.production.map(e => `v${e.version}${e.traffic === undefined ? '' : ` (${e.traffic}%)`}`).join(', ')}`
   )
-  if (review.entry === undefined || expectedPath !== file.path) return finish(review)
+  if (review.entry === undefined || expectedPath !== file) return finish(review)
   const entry = review.entry
+  const strategy = entry.policy.production?.strategy ?? 'replace'
+  review.lifecycle = lifecycleFromPolicy(registry, policy)
+  const lifecycle = review.lifecycle
+
+  const [authorship, registryProduction] = await Promise.all([
+    establishAuthors(repo, pull, {
+      model: record.model,
+      recordFile: file,
+      strategy,
+      registryProduction: () => lifecycle.productionVersions(record.model)
+    }),
+    options.mode === 'history' ? Promise.resolve(undefined) : lifecycle.productionVersions(record.model)
+  ])
+  review.registryProduction = registryProduction
+  checks.push(authorship.check)
+  if (authorship.authors === undefined) return finish(review)
 
   // Approvals decide at merge; on an open pull request their count is shown for information.
   const production = entry.policy.production
-  review.approvals = await countReviews(repo, pull, {
+  review.approvals = await countReviews(repo, pull, authorship.authors, merged ? pull.mergedAt : undefined, {
     required: production?.approvals ?? 1,
     approvers: production?.approvers,
     allowAuthorApproval: production?.allow_author_approval ?? false
   })
-  if (options.mode === 'promote') {
-    add('approvals', approvalsSatisfied(review.approvals), describeApprovals(review.approvals))
-  }
+  if (merged) add('approvals', approvalsSatisfied(review.approvals), describeApprovals(review.approvals))
 
-  const strategy = entry.policy.production?.strategy ?? 'replace'
   add(
     'matches the policy’s strategy',
     strategy === 'ab' || record.production.length === 1,
@@ -202,13 +194,22 @@ export async function reviewPullRequest(
       ? `strategy ${strategy}`
       : `the policy's strategy is replace, but the record lists ${record.production.length} production versions`
   )
+  if (options.mode === 'history' || registryProduction === undefined) return finish(review)
 
-  review.lifecycle = lifecycleFromPolicy(registry, policy)
-  const before = new Set((review.previousRecord?.production ?? []).map(e => e.version))
-  const entering = record.production.map(e => e.version).filter(v => !before.has(v))
+  // Entering production is judged against the registry, never against an earlier record: a version whose
+  // promotion was refused may still sit in the record on the default branch.
+  const inProduction = new Set(registryProduction)
+  const entering = record.production.map(e => e.version).filter(v => !inProduction.has(v))
   for (const version of entering) {
     checks.push(
-      await checkEvidence(registry, review.lifecycle, record.model, version, entry.policy, options.now)
+      await checkEvidence(
+        registry,
+        lifecycle,
+        { model: record.model, recordFile: file },
+        version,
+        entry.policy,
+        options
+      )
     )
   }
   return finish(review)
@@ -219,16 +220,123 @@ function finish(review: PullRequestReview): PullRequestReview {
   return review
 }
 
+function targetCheck(pull: PullRequestFacts, defaultBranch: string, merged: boolean): CheckResult {
+  const onDefault = pull.baseRef === defaultBranch
+  const elsewhere = onDefault ? '' : `, not the default branch ${defaultBranch}`
+  if (merged) {
+    return {
+      check: 'merged into the default branch',
+      passed: pull.merged && onDefault,
+      detail: pull.merged ? `merged into ${pull.baseRef}${elsewhere}` : 'not merged'
+    }
+  }
+  return {
+    check: 'targets the default branch',
+    passed: onDefault,
+    detail: `base branch ${pull.baseRef}${elsewhere}`
+  }
+}
+
+function originCheck(pull: PullRequestFacts, fullName: string): CheckResult {
+  const same = pull.headRepo === fullName
+  return {
+    check: 'comes from this repository',
+    passed: same,
+    detail: same
+      ? `branch ${pull.headRef} of ${fullName}`
+      : `head branch lives in ${pull.headRepo ?? 'a deleted repository'} (pull requests from forks are never promoted)`
+  }
+}
+
+async function headOf(
+  repo: PromotionRepository,
+  branch: string
+): Promise<{ sha: string } | { unknown: string }> {
+  const sha = await repo.branchSha(branch)
+  return sha === undefined ? { unknown: `the default branch ${branch} has no commit` } : { sha }
+}
+
+/**
+ * The default branch just before the merge: the policy and the previous record in force when the pull request was
+ * merged. Not the pull request's `base.sha`, which GitHub leaves as it was at the pull request's last update. The
+ * repository activity names it (`before` of the `pr_merge`); without that, a merge commit's first parent, or the
+ * parent of a single squashed or rebased commit. Anything else cannot be told, and the promotion is refused.
+ */
+async function defaultBranchBeforeMerge(
+  repo: PromotionRepository,
+  pull: PullRequestFacts,
+  defaultBranch: string
+): Promise<{ sha: string } | { unknown: string }> {
+  const mergeSha = pull.mergeCommitSha
+  if (mergeSha === undefined) return { unknown: 'the pull request has no merge commit' }
+  const merges = (await repo.pushes(defaultBranch)).filter(
+    push => (push.type === 'pr_merge' || push.type === 'merge_queue_merge') && push.after === mergeSha
+  )
+  if (merges.length === 1) return { sha: merges[0].before }
+  const parents = await repo.commitParents(mergeSha)
+  if (parents.length === 2 || (parents.length === 1 && pull.commits === 1)) return { sha: parents[0] }
+  return {
+    unknown: `GitHub lists no merge of ${mergeSha.slice(0, 7)} into ${defaultBranch}, and the commit does not say where ${defaultBranch} stood before it`
+  }
+}
+
+async function onlyRecordCheck(
+  repo: PromotionRepository,
+  pull: PullRequestFacts,
+  folder: string
+): Promise<{ check: CheckResult; file?: string }> {
+  const files = await repo.changedFiles(pull.number)
+  const [file] = files
+  const onlyRecord =
+    files.length === 1 &&
+    file.status !== 'removed' &&
+    file.previousPath === undefined &&
+    file.path.startsWith(`${folder}/`) &&
+    file.path.endsWith('.yml')
+  const check = {
+    check: 'changes only its record file',
+    passed: onlyRecord,
+    detail: onlyRecord
+      ? file.path
+      : `changes ${files.length} file${files.length === 1 ? '' : 's'} (${files.map(f => `${f.path} ${f.status}${f.previousPath ? ` from ${f.previousPath}` : ''}`).join(', ')}); a promotion pull request changes exactly one record file under ${folder}/`
+  }
+  return { check, file: onlyRecord ? file.path : undefined }
+}
+
+/**
+ * The authors of a pull request: the person who opened it and everyone who pushed to its branch, as GitHub's
+ * repository activity names them. Pushes by automation identities count only when they are the gate's own writes;
+ * when the pushers cannot be told, there are no authors to exclude, so the review fails.
+ */
+async function establishAuthors(
+  repo: PromotionRepository,
+  pull: PullRequestFacts,
+  context: Parameters<typeof checkAutomatedPushes>[2]
+): Promise<{ check: CheckResult; authors?: string[] }> {
+  const check = 'authors from pushes'
+  const pushers = pushersOf(await repo.pushes(pull.headRef), pull.headRef, pull.headSha, {
+    login: pull.author,
+    isBot: pull.authorIsBot
+  })
+  if (!pushers.known) return { check: { check, passed: false, detail: pushers.why } }
+  const foreign = await checkAutomatedPushes(repo, pull.headRef, context, pushers.automated)
+  if (foreign !== undefined) return { check: { check, passed: false, detail: foreign } }
+  const names = pushers.authors.length > 0 ? pushers.authors.join(', ') : 'none but the gate'
+  return {
+    check: { check, passed: true, detail: `opened by ${pull.author}; pushed by ${names}` },
+    authors: pushers.authors
+  }
+}
+
 async function countReviews(
   repo: PromotionRepository,
   pull: PullRequestFacts,
+  authors: string[],
+  decidedAt: string | undefined,
   policy: { required: number; approvers?: string[]; allowAuthorApproval: boolean }
 ): Promise<ApprovalCount> {
-  const [reviews, committers] = await Promise.all([
-    repo.reviews(pull.number),
-    repo.commitAuthors(pull.number)
-  ])
-  const candidates = approversToLookUp(reviews, pull.headSha)
+  const reviews = reviewsBefore(await repo.reviews(pull.number), decidedAt)
+  const candidates = reviewersToLookUp(reviews, pull.headSha)
   const teams = allowedTeams(policy.approvers)
   const inAllowedTeam = new Set<string>()
   const writers = new Set<string>()
@@ -245,24 +353,21 @@ async function countReviews(
       if (memberships.some(Boolean)) inAllowedTeam.add(login.toLowerCase())
     })
   )
-  return countApprovals(reviews, pull.headSha, policy, {
-    authors: [pull.author, ...committers],
-    inAllowedTeam,
-    writers
-  })
+  return countApprovals(reviews, pull.headSha, policy, { authors, inAllowedTeam, writers })
 }
 
 /**
  * A version entering production must still deserve it: it exists and is READY, and either it was in production
- * before (a rollback returns to a known version) or the staging rules pass on today's evidence.
+ * before through the gate (proven from the record's Git history, never from a registry tag) or the staging rules
+ * pass on today's evidence.
  */
 async function checkEvidence(
   registry: MlflowClient,
   lifecycle: Lifecycle,
-  model: string,
+  { model, recordFile }: { model: string; recordFile: string },
   version: string,
   policy: ModelPolicy,
-  now: Date
+  options: ReviewOptions
 ): Promise<CheckResult> {
   const check = `evidence for v${version}`
   let modelVersion
@@ -276,22 +381,24 @@ async function checkEvidence(
   if (modelVersion.status !== undefined && modelVersion.status !== 'READY') {
     return { check, passed: false, detail: `registration is ${modelVersion.status}, not READY` }
   }
-  if (tagValue(modelVersion.tags, PROMOTE_TAGS.promotedAt) !== undefined) {
+  const evidence = await gatherEvidence(registry, lifecycle, model, modelVersion, evidenceOptionsFor(policy))
+  const verdict = evaluatePolicy(policy, evidence, options.now)
+  if (verdict.passed) {
+    const decision = tagValue(modelVersion.tags, TAGS.decision)
     return {
       check,
       passed: true,
-      detail: `v${version} was in production before (${PROMOTE_TAGS.promotedAt} is set)`
+      detail: `the staging rules pass on today's evidence (evaluated earlier: ${decision ?? 'never'})`
     }
   }
-  const evidence = await gatherEvidence(registry, lifecycle, model, modelVersion, evidenceOptionsFor(policy))
-  const verdict = evaluatePolicy(policy, evidence, now)
+  // An earlier champion coming back (a merged revert) may fail today's comparison with the current one.
+  const proof = await options.provenBefore?.(recordFile, version)
+  if (proof !== undefined)
+    return { check, passed: true, detail: `v${version} was in production through the gate before: ${proof}` }
   const failed = verdict.results.filter(result => result.verdict === 'fail')
-  const decision = tagValue(modelVersion.tags, TAGS.decision)
   return {
     check,
-    passed: verdict.passed,
-    detail: verdict.passed
-      ? `the staging rules pass on today's evidence (evaluated earlier: ${decision ?? 'never'})`
-      : `the staging rules fail on today's evidence: ${failed.map(result => result.reason).join('; ')}`
+    passed: false,
+    detail: `the staging rules fail on today's evidence: ${failed.map(result => result.reason).join('; ')}, and the record's history on the default branch shows no earlier promotion of v${version} through the gate`
   }
 }

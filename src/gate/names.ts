@@ -18,6 +18,19 @@ export function promotionBranch(model: string, version: string): string {
   return `${BRANCH_PREFIX}${modelSlug(model)}/v${version}`
 }
 
+/** The branch of the record pull request that follows an emergency rollback. */
+export function rollbackBranch(model: string, version: string): string {
+  return `${BRANCH_PREFIX}${modelSlug(model)}/rollback-v${version}`
+}
+
+/** The version a rollback branch of this model returns to, or undefined when the branch is not one. */
+export function versionOfRollbackBranch(model: string, branch: string): string | undefined {
+  const prefix = `${BRANCH_PREFIX}${modelSlug(model)}/rollback-v`
+  if (!branch.startsWith(prefix)) return undefined
+  const version = branch.slice(prefix.length)
+  return /^\d+$/.test(version) ? version : undefined
+}
+
 /** The version a promotion branch of this model is for, or undefined when the branch is not one. */
 export function versionOfBranch(model: string, branch: string): string | undefined {
   const prefix = `${BRANCH_PREFIX}${modelSlug(model)}/v`

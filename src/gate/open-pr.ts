@@ -5,9 +5,12 @@ import {
   readableRecord,
   recordPath,
   renderRecord,
+  sameVersions,
   type ProductionEntry
 } from './record.js'
 import { MARKERS, promotionBranch, versionOfBranch } from './names.js'
+import { checkAutomatedPushes } from './gate-writes.js'
+import { pushersOf } from './pushers.js'
 import type { PromotionRepository, PullRequestFacts } from './repository.js'
 import { compareVersions } from '../registry/lifecycle/index.js'
 
@@ -53,6 +56,9 @@ export interface RecordChange {
   labels: string[]
   /** Open pull requests this one replaces: they are closed with a comment. */
   supersedes: (pull: PullRequestFacts) => boolean
+  strategy: 'replace' | 'ab'
+  /** The registry's production versions, to recognise the gate's own proposal on an existing branch. */
+  registryProduction: () => Promise<string[]>
 }
 
 /**
@@ -74,6 +80,8 @@ export async function openRecordPullRequest(
   ])
   if (baseSha === undefined)
     throw new Error(`The default branch ${defaultBranch} has no commit to branch from.`)
+  const mine = open.find(pull => pull.headRef === change.branch && pull.headRepo === repo.fullName)
+  if (branchSha !== undefined) await refuseForeignBranch(repo, change, path, branchSha, mine)
   if (branchSha === undefined) {
     const current = currentFile ? recordEntries(currentFile.content, path) : undefined
     await repo.createBranch(change.branch, baseSha)
@@ -86,7 +94,6 @@ export async function openRecordPullRequest(
     )
   }
 
-  const mine = open.find(pull => pull.headRef === change.branch && pull.headRepo === repo.fullName)
   let pull: { number: number; url: string }
   if (mine !== undefined) {
     if (change.refreshBody) {
@@ -128,6 +135,50 @@ export async function openRecordPullRequest(
 }
 
 /**
+ * An existing branch (or pull request) of the gate's name is adopted only when the gate alone wrote it: anyone
+ * with write access can create `promotion/<model>/v<n>` first, and adopting it would present their record under
+ * the gate's name. Throws why otherwise.
+ */
+async function refuseForeignBranch(
+  repo: PromotionRepository,
+  change: RecordChange,
+  path: string,
+  branchSha: string,
+  mine: PullRequestFacts | undefined
+): Promise<void> {
+  const fix = `delete the branch${mine ? ` and close pull request #${mine.number}` : ''} to let the gate open a fresh one`
+  if (mine !== undefined && !mine.authorIsBot) {
+    throw new Error(
+      `The pull request #${mine.number} on ${change.branch} was opened by ${mine.author}, not by the gate; the gate adopts only pull requests it opened: ${fix}.`
+    )
+  }
+  const pushers = pushersOf(await repo.pushes(change.branch), change.branch, branchSha, {
+    login: mine?.author ?? '',
+    isBot: true
+  })
+  const foreign = !pushers.known
+    ? pushers.why
+    : pushers.authors.length > 0
+      ? `${pushers.authors.join(', ')} pushed to it`
+      : await checkAutomatedPushes(
+          repo,
+          change.branch,
+          {
+            model: change.model,
+            recordFile: path,
+            strategy: change.strategy,
+            registryProduction: change.registryProduction
+          },
+          pushers.automated
+        )
+  if (foreign !== undefined) {
+    throw new Error(
+      `The branch ${change.branch} already exists and the gate did not write it alone (${foreign}); the gate adopts only a branch whose every push is its own: ${fix}.`
+    )
+  }
+}
+
+/**
  * Opens (or updates) the promotion pull request of a passing version, on branch `promotion/<model>/v<version>`.
  * Older open promotion pull requests of the same model are closed as superseded.
  */
@@ -141,8 +192,17 @@ export function openPromotionPullRequest(
     recordsFolder: request.recordsFolder,
     branch: promotionBranch(request.model, request.version),
     title: `Promote ${request.model} v${request.version} to production`,
+    // The registry, not a record it disagrees with (a refused promotion leaves one), says what production is.
     entries: current =>
-      proposeRecord(current ?? request.registryProduction, request.version, request.strategy),
+      proposeRecord(
+        current !== undefined && sameVersions(current, request.registryProduction)
+          ? current
+          : request.registryProduction,
+        request.version,
+        request.strategy
+      ),
+    strategy: request.strategy,
+    registryProduction: async () => request.registryProduction.map(entry => entry.version),
     body: async () => promotionIntro(request, path) + (await request.report()),
     refreshBody: request.refreshBody,
     reviewers: request.reviewers,

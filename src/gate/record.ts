@@ -129,6 +129,21 @@ export function recordPath(recordsFolder: string, model: string): string {
   return `${folder}/${safe.startsWith('.') ? `%2E${safe.slice(1)}` : safe}.yml`
 }
 
+/** Production versions from the registry as record entries: the weights split evenly, the primary taking the rest. */
+export function evenSplit(versions: string[]): ProductionEntry[] {
+  const share = Math.floor(100 / Math.max(versions.length, 1))
+  return versions.map((version, i) => ({
+    version,
+    traffic: i === 0 ? 100 - share * (versions.length - 1) : share
+  }))
+}
+
+/** Whether two lists of entries name the same versions (in any order, whatever their weights). */
+export function sameVersions(a: ProductionEntry[], b: ProductionEntry[]): boolean {
+  const set = new Set(a.map(entry => entry.version))
+  return a.length === b.length && b.every(entry => set.has(entry.version))
+}
+
 /**
  * The proposed record when a version passes: `replace` makes it the only production version; `ab` adds it with
  * 10 % of the traffic and scales the current versions' weights to the remaining 90 % (reviewers may edit the

@@ -1,4 +1,5 @@
 import { isGitHubStatus, type GitHubSettings, type Octokit } from './github.js'
+import type { PushFacts } from './pushers.js'
 
 export interface FileAtRef {
   content: string
@@ -23,8 +24,11 @@ export interface PullRequestFacts {
   /** owner/name of the head branch's repository; undefined when that repository was deleted. */
   headRepo?: string
   baseRef: string
+  /** GitHub's `base.sha`: the base branch's tip at the pull request's last update, not at its merge. */
   baseSha: string
   baseRepo: string
+  /** How many commits the pull request has. */
+  commits?: number
 }
 
 export interface ReviewFacts {
@@ -75,10 +79,6 @@ export class PromotionRepository {
 
   async createBranch(branch: string, sha: string): Promise<void> {
     await this.octokit.rest.git.createRef({ ...this.base, ref: `refs/heads/${branch}`, sha })
-  }
-
-  async resetBranch(branch: string, sha: string): Promise<void> {
-    await this.octokit.rest.git.updateRef({ ...this.base, ref: `heads/${branch}`, sha, force: true })
   }
 
   /** A file's text at a branch or commit; undefined when it does not exist there. */
@@ -172,19 +172,32 @@ export class PromotionRepository {
     }))
   }
 
-  /** Logins of the people who authored or committed the pull request's commits (bots left out). */
-  async commitAuthors(number: number): Promise<string[]> {
-    const commits = await this.octokit.paginate(this.octokit.rest.pulls.listCommits, {
+  /**
+   * Every change GitHub recorded to a branch, oldest first, with the account that made it (the repository activity
+   * API): the facts authorship is decided on.
+   */
+  async pushes(branch: string): Promise<PushFacts[]> {
+    const activities = await this.octokit.paginate(this.octokit.rest.repos.listActivities, {
       ...this.base,
-      pull_number: number,
+      ref: `refs/heads/${branch}`,
+      direction: 'asc',
       per_page: 100
     })
-    const logins = commits.flatMap(commit =>
-      [commit.author, commit.committer]
-        .filter(user => user && !BOT(user.login, user.type))
-        .map(user => user!.login)
-    )
-    return [...new Set(logins)]
+    return activities.map(activity => ({
+      type: activity.activity_type,
+      actor: activity.actor?.login,
+      actorIsBot: BOT(activity.actor?.login, activity.actor?.type),
+      before: activity.before,
+      after: activity.after,
+      at: activity.timestamp
+    }))
+  }
+
+  /** The parents of a commit, first parent first. */
+  async commitParents(sha: string): Promise<string[]> {
+    const { data } = await this.octokit.rest.repos.listCommits({ ...this.base, sha, per_page: 1 })
+    if (data[0]?.sha !== sha) throw new Error(`GitHub did not list commit ${sha} first when asked for it.`)
+    return data[0].parents.map(parent => parent.sha)
   }
 
   async isTeamMember(org: string, team: string, login: string): Promise<boolean> {
@@ -290,14 +303,20 @@ export class PromotionRepository {
     await this.octokit.rest.issues.addLabels({ ...this.base, issue_number: number, labels })
   }
 
-  /** Creates the comment holding `marker`, or updates it in place when a previous run left one. */
+  /**
+   * Creates the comment holding `marker`, or updates it in place when a previous run left one. Only comments made
+   * by an automation identity (the gate's token is one) are taken for the gate's: anyone can post the marker, and
+   * editing an outsider's comment would show the gate's report under their name.
+   */
   async upsertComment(number: number, marker: string, body: string): Promise<string> {
     const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
       ...this.base,
       issue_number: number,
       per_page: 100
     })
-    const existing = comments.find(comment => comment.body?.includes(marker))
+    const existing = comments.find(
+      comment => comment.body?.includes(marker) && BOT(comment.user?.login, comment.user?.type)
+    )
     const text = `${marker}\n${body}`
     if (existing !== undefined) {
       if (existing.body !== text) {
@@ -316,6 +335,34 @@ export class PromotionRepository {
       per_page: 100
     })
     return pulls.map(pull => pullFacts(pull))
+  }
+
+  /**
+   * The versions a successful production deployment of `sha` by the gate's promote lists (its payload), or
+   * undefined when there is none: what says that a merged record was actually put in force.
+   */
+  async deployedVersions(sha: string, environment: string, task: string): Promise<string[] | undefined> {
+    const { data } = await this.octokit.rest.repos.listDeployments({
+      ...this.base,
+      sha,
+      environment,
+      task,
+      per_page: 100
+    })
+    for (const deployment of data) {
+      const statuses = await this.octokit.rest.repos.listDeploymentStatuses({
+        ...this.base,
+        deployment_id: deployment.id,
+        per_page: 1
+      })
+      if (statuses.data[0]?.state !== 'success') continue
+      const production = (deployment.payload as { production?: unknown } | null)?.production
+      if (!Array.isArray(production)) continue
+      return production
+        .map(entry => (entry as { version?: unknown }).version)
+        .filter((version): version is string => typeof version === 'string')
+    }
+    return undefined
   }
 
   /** Records a production deployment of `sha` (reusing the one a previous run created) and its final status. */
@@ -386,6 +433,7 @@ interface PullLike {
   user: { login: string; type: string } | null
   head: { ref: string; sha: string; repo: { full_name: string } | null }
   base: { ref: string; sha: string; repo: { full_name: string } }
+  commits?: number
 }
 
 function pullFacts(pull: PullLike): PullRequestFacts {
@@ -406,6 +454,7 @@ function pullFacts(pull: PullLike): PullRequestFacts {
     headRepo: pull.head.repo?.full_name,
     baseRef: pull.base.ref,
     baseSha: pull.base.sha,
-    baseRepo: pull.base.repo.full_name
+    baseRepo: pull.base.repo.full_name,
+    commits: pull.commits
   }
 }
