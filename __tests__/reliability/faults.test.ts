@@ -241,7 +241,9 @@ describe(`a server restarted in the middle of a rollback (MLflow ${server.versio
       owner: 'acme',
       repo: 'models',
       deployment_id: (deployment.data as { id: number }).id,
-      state: 'success'
+      state: 'success',
+      environment_url: `${url}/#/models/${model}/versions/${v1}`,
+      log_url: 'http://github.test/acme/models/actions/runs/1'
     })
     const { id } = github.addWorkflowRun('acme/models', { event: 'workflow_dispatch', actor: 'dave' })
     try {

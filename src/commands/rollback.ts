@@ -114,9 +114,14 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
       await lifecycle.setProduction(model, [plan.target])
     }
     const reason = `rolled back to v${plan.target}: ${inputs.reason}`
-    const untagged = plan.retired.filter(
-      version => tagValue(byNumber.get(version)?.tags ?? [], PROMOTE_TAGS.archivedReason) !== reason
-    )
+    // Both tags, since a run killed between the two writes leaves one of them: the re-run writes the pair again.
+    const untagged = plan.retired.filter(version => {
+      const tags = byNumber.get(version)?.tags ?? []
+      return (
+        tagValue(tags, PROMOTE_TAGS.archivedReason) !== reason ||
+        tagValue(tags, PROMOTE_TAGS.archivedAt) === undefined
+      )
+    })
     writes += untagged.length
     await Promise.all(
       untagged.flatMap(version => [
