@@ -31,6 +31,12 @@ describe(`the gate against an adversary (${label})`, () => {
     return result
   }
 
+  /** Two approvals, then the merge: what every attack below needs before its promote. */
+  async function approveAndMerge(s: Scenario, number: number, approvers: string[], merger: string) {
+    for (const login of approvers) await world.github.review(login, s.repo, number, 'APPROVE')
+    await world.github.merge(merger, s.repo, number)
+  }
+
   /** The gate's own pull request for `version`, as evaluate opens it. */
   async function gatePullRequest(s: Scenario, version: string): Promise<number> {
     const evaluated = await world.evaluate(s, version)
@@ -62,9 +68,7 @@ describe(`the gate against an adversary (${label})`, () => {
         })
       ).data
       expect(commit.author).toBeNull() // what made the old gate blind
-      await world.github.review('alice', s.repo, number, 'APPROVE')
-      await world.github.review('bob', s.repo, number, 'APPROVE')
-      await world.github.merge('carol', s.repo, number)
+      await approveAndMerge(s, number, ['alice', 'bob'], 'carol')
       await expectRefused(
         s,
         number,
@@ -84,9 +88,7 @@ describe(`the gate against an adversary (${label})`, () => {
         'tidy',
         { identity: { name: 'bob', email: 'bob@users.noreply.github.test' } }
       )
-      await world.github.review('alice', s.repo, number, 'APPROVE')
-      await world.github.review('bob', s.repo, number, 'APPROVE')
-      await world.github.merge('carol', s.repo, number)
+      await approveAndMerge(s, number, ['alice', 'bob'], 'carol')
       await expectRefused(
         s,
         number,
@@ -104,9 +106,7 @@ describe(`the gate against an adversary (${label})`, () => {
       await world.github.pushFiles('github-actions[bot]', s.repo, promotionBranch(s.model, v2), {
         [recordOf(s)]: record(s, v2, v3)
       })
-      await world.github.review('alice', s.repo, number, 'APPROVE')
-      await world.github.review('bob', s.repo, number, 'APPROVE')
-      await world.github.merge('carol', s.repo, number)
+      await approveAndMerge(s, number, ['alice', 'bob'], 'carol')
       await expectRefused(
         s,
         number,
@@ -125,9 +125,7 @@ describe(`the gate against an adversary (${label})`, () => {
       title: `Promote v${v1}`,
       files: { [recordOf(s)]: record(s, v1) }
     })
-    await world.github.review('bob', s.repo, first.number, 'APPROVE')
-    await world.github.review('carol', s.repo, first.number, 'APPROVE')
-    await world.github.merge('dave', s.repo, first.number)
+    await approveAndMerge(s, first.number, ['bob', 'carol'], 'dave')
     await expectRefused(s, first.number, `evidence for v${v1}: the staging rules fail`)
 
     const audit = await runBundle(world.inputs('audit', { model: s.model }), { env: world.env(s) })
@@ -140,9 +138,7 @@ describe(`the gate against an adversary (${label})`, () => {
       title: 'Spell out the traffic',
       files: { [recordOf(s)]: `model: ${s.model}\nproduction:\n  - version: ${v1}\n    traffic: 100\n` }
     })
-    await world.github.review('alice', s.repo, cosmetic.number, 'APPROVE')
-    await world.github.review('bob', s.repo, cosmetic.number, 'APPROVE')
-    await world.github.merge('carol', s.repo, cosmetic.number)
+    await approveAndMerge(s, cosmetic.number, ['alice', 'bob'], 'carol')
     await expectRefused(s, cosmetic.number, `evidence for v${v1}: the staging rules fail`)
     expect(await world.productionVersions(s)).toEqual([v2])
   })
@@ -171,9 +167,7 @@ describe(`the gate against an adversary (${label})`, () => {
       title: `Bring back v${v1}`,
       files: { [recordOf(s)]: record(s, v1) }
     })
-    await world.github.review('bob', s.repo, pull.number, 'APPROVE')
-    await world.github.review('carol', s.repo, pull.number, 'APPROVE')
-    await world.github.merge('dave', s.repo, pull.number)
+    await approveAndMerge(s, pull.number, ['bob', 'carol'], 'dave')
     await expectRefused(
       s,
       pull.number,
@@ -243,9 +237,7 @@ describe(`the gate against an adversary (${label})`, () => {
     expect((world.github.pullRequest(s.repo, number) as { base: { sha: string } }).base.sha).toBe(
       reportedBase
     )
-    await world.github.review('alice', s.repo, number, 'APPROVE')
-    await world.github.review('bob', s.repo, number, 'APPROVE')
-    await world.github.merge('carol', s.repo, number)
+    await approveAndMerge(s, number, ['alice', 'bob'], 'carol')
     await expectRefused(
       s,
       number,
@@ -263,9 +255,7 @@ describe(`the gate against an adversary (${label})`, () => {
       await world.github
         .as('outsider')
         .rest.issues.createComment({ owner, repo, issue_number: number, body: bait })
-      await world.github.review('alice', s.repo, number, 'APPROVE')
-      await world.github.review('bob', s.repo, number, 'APPROVE')
-      await world.github.merge('carol', s.repo, number)
+      await approveAndMerge(s, number, ['alice', 'bob'], 'carol')
       expect((await world.promote(s, number)).status).toBe(0)
       const comments = world.github.comments(s.repo, number) as { body: string; user: { login: string } }[]
       expect(comments.find(c => c.user.login === 'outsider')?.body).toBe(bait)

@@ -36,16 +36,12 @@ export interface PullRequestReview {
   checks: CheckResult[]
   passed: boolean
   defaultBranch: string
-  /** The commit the policy and the previous record were read at: the default branch just before the merge. */
-  decisionBase?: string
   policy?: Policy
   recordFile?: string
   record?: PromotionRecord
   entry?: { key: string; policy: ModelPolicy }
   lifecycle?: Lifecycle
   approvals?: ApprovalCount
-  /** The registry's production versions when the review ran, primary first. */
-  registryProduction?: string[]
   /** Set when a newer record change than this merge is on the default branch: promote then does nothing. */
   superseded?: string
 }
@@ -90,7 +86,6 @@ export async function reviewPullRequest(
     add('policy before the merge', false, base.unknown)
     return finish(review)
   }
-  review.decisionBase = base.sha
   const where = merged
     ? `${defaultBranch} just before the merge (${base.sha.slice(0, 7)})`
     : `the head of ${defaultBranch} (${base.sha.slice(0, 7)})`
@@ -165,16 +160,16 @@ export async function reviewPullRequest(
   review.lifecycle = lifecycleFromPolicy(registry, policy)
   const lifecycle = review.lifecycle
 
-  const [authorship, registryProduction] = await Promise.all([
-    establishAuthors(repo, pull, {
-      model: record.model,
-      recordFile: file,
-      strategy,
-      registryProduction: () => lifecycle.productionVersions(record.model)
-    }),
-    options.mode === 'history' ? Promise.resolve(undefined) : lifecycle.productionVersions(record.model)
-  ])
-  review.registryProduction = registryProduction
+  // One read of the registry's production serves the gate-write check and the entering versions below.
+  let productionRead: Promise<string[]> | undefined
+  const registryProduction = () => (productionRead ??= lifecycle.productionVersions(record.model))
+  if (options.mode !== 'history') registryProduction().catch(() => undefined) // awaited below; started early
+  const authorship = await establishAuthors(repo, pull, {
+    model: record.model,
+    recordFile: file,
+    strategy,
+    registryProduction
+  })
   checks.push(authorship.check)
   if (authorship.authors === undefined) return finish(review)
 
@@ -194,11 +189,11 @@ export async function reviewPullRequest(
       ? `strategy ${strategy}`
       : `the policy's strategy is replace, but the record lists ${record.production.length} production versions`
   )
-  if (options.mode === 'history' || registryProduction === undefined) return finish(review)
+  if (options.mode === 'history') return finish(review)
 
   // Entering production is judged against the registry, never against an earlier record: a version whose
   // promotion was refused may still sit in the record on the default branch.
-  const inProduction = new Set(registryProduction)
+  const inProduction = new Set(await registryProduction())
   const entering = record.production.map(e => e.version).filter(v => !inProduction.has(v))
   for (const version of entering) {
     checks.push(
@@ -269,10 +264,8 @@ async function defaultBranchBeforeMerge(
 ): Promise<{ sha: string } | { unknown: string }> {
   const mergeSha = pull.mergeCommitSha
   if (mergeSha === undefined) return { unknown: 'the pull request has no merge commit' }
-  const merges = (await repo.pushes(defaultBranch)).filter(
-    push => (push.type === 'pr_merge' || push.type === 'merge_queue_merge') && push.after === mergeSha
-  )
-  if (merges.length === 1) return { sha: merges[0].before }
+  const before = await repo.branchBeforeMerge(defaultBranch, mergeSha)
+  if (before !== undefined) return { sha: before }
   const parents = await repo.commitParents(mergeSha)
   if (parents.length === 2 || (parents.length === 1 && pull.commits === 1)) return { sha: parents[0] }
   return {

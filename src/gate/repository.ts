@@ -193,6 +193,26 @@ export class PromotionRepository {
     }))
   }
 
+  /**
+   * Where a branch stood just before GitHub merged `mergeSha` into it: the `before` of that `pr_merge` (or merge
+   * queue) activity, newest first, reading pages only until it is found; undefined when GitHub lists none.
+   */
+  async branchBeforeMerge(branch: string, mergeSha: string): Promise<string | undefined> {
+    for (const type of ['pr_merge', 'merge_queue_merge'] as const) {
+      const pages = this.octokit.paginate.iterator(this.octokit.rest.repos.listActivities, {
+        ...this.base,
+        ref: `refs/heads/${branch}`,
+        activity_type: type,
+        per_page: 100
+      })
+      for await (const page of pages) {
+        const merge = page.data.find(activity => activity.after === mergeSha)
+        if (merge !== undefined) return merge.before
+      }
+    }
+    return undefined
+  }
+
   /** The parents of a commit, first parent first. */
   async commitParents(sha: string): Promise<string[]> {
     const { data } = await this.octokit.rest.repos.listCommits({ ...this.base, sha, per_page: 1 })

@@ -3,7 +3,14 @@ import { blobSha, diffTrees } from './git.js'
 import type { Json } from './http.js'
 import { Resources } from './resources.js'
 import { StandInServer, type RequestRecord, type Violation } from './server.js'
-import { splitFullName, World, type MergeMethod, type Permission, type Repository } from './state.js'
+import {
+  NO_COMMIT,
+  splitFullName,
+  World,
+  type MergeMethod,
+  type Permission,
+  type Repository
+} from './state.js'
 import { assertWebhookPayload, WebhookPayloads } from './webhooks.js'
 
 export type Octokit = ReturnType<typeof getOctokit>
@@ -42,8 +49,6 @@ export interface WorkflowRunOptions {
   /** The repository `headBranch` lives in, for runs of pull requests from forks; defaults to `repo`. */
   headRepository?: string
 }
-
-const NO_COMMIT = '0000000000000000000000000000000000000000'
 
 /**
  * A stateful GitHub REST API on loopback for tests. Every request and response is checked against GitHub's
