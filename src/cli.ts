@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { describeFailure, executeCommand } from './execute.js'
+import { describeFailure, executeCommand, isUsageProblem } from './execute.js'
 import { COMMANDS, readInputs } from './inputs.js'
 import { inert, type Logger } from './logger.js'
 
@@ -116,6 +116,6 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
     return EXIT.ok
   } catch (error) {
     stderrLogger.error(describeFailure(error, stderrLogger))
-    return EXIT.failed
+    return isUsageProblem(error) ? EXIT.usage : EXIT.failed
   }
 }

@@ -6,8 +6,9 @@ import { promoteCommand } from './commands/promote.js'
 import { rollbackCommand } from './commands/rollback.js'
 import { verifyCommand } from './commands/verify.js'
 import { createRegistry, maskSecrets, type SecretMasker } from './context.js'
-import type { CommandName, Inputs } from './inputs.js'
+import { InputError, type CommandName, type Inputs } from './inputs.js'
 import { inert, type Logger } from './logger.js'
+import { RegistryConfigError } from './registry/config.js'
 import { FileProblemsError } from './yaml-file.js'
 
 const COMMAND_HANDLERS: Record<CommandName, CommandHandler> = {
@@ -58,4 +59,13 @@ export function describeFailure(error: unknown, log: Logger): string {
     return `The ${error.what} ${first.file} has ${count} problem${count === 1 ? '' : 's'}; nothing was done:\n${error.message}`
   }
   return inert(error instanceof Error ? error.message : String(error))
+}
+
+/** Whether the error is about what the user gave (inputs, the policy, a missing token) rather than a failed run. */
+export function isUsageProblem(error: unknown): boolean {
+  return (
+    error instanceof InputError ||
+    error instanceof RegistryConfigError ||
+    (error instanceof FileProblemsError && error.what === 'policy')
+  )
 }

@@ -1,3 +1,4 @@
+import { InputError } from '../inputs.js'
 import type { ModelPolicy, Policy } from '../policy/schema.js'
 import { quote, type MlflowClient } from '../registry/client.js'
 import { isNotFound } from '../registry/errors.js'
@@ -34,7 +35,7 @@ export async function findTargets(
 ): Promise<Targets> {
   if (model === undefined) {
     if (version !== undefined) {
-      throw new Error('Input `version` needs `model`: say which registered model the version belongs to.')
+      throw new InputError('Input `version` needs `model`: say which registered model the version belongs to.')
     }
     return pollModels(client, lifecycle, await coveredModels(client, policy))
   }

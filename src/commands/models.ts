@@ -1,3 +1,4 @@
+import { InputError } from '../inputs.js'
 import { findModelPolicy } from '../policy/models.js'
 import type { ModelPolicy, Policy } from '../policy/schema.js'
 import type { MlflowClient } from '../registry/client.js'
@@ -13,7 +14,7 @@ const GLOB_CHARS = /[*?[\]{}]/
 export function requireModelPolicy(policy: Policy, policyPath: string, model: string): CoveredModel['entry'] {
   const entry = findModelPolicy(policy, model)
   if (entry === undefined) {
-    throw new Error(
+    throw new InputError(
       `The policy ${policyPath} has no entry for model "${model}" (it covers: ${Object.keys(policy.models).join(', ')}). ` +
         'A model without a policy is never promoted.'
     )

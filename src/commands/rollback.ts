@@ -1,3 +1,4 @@
+import { InputError } from '../inputs.js'
 import { GitHubApiError } from '../gate/github.js'
 import { rollbackBranch } from '../gate/names.js'
 import { openRecordPullRequest, type OpenedPullRequest } from '../gate/open-pr.js'
@@ -29,13 +30,13 @@ interface RollbackPlan {
  */
 export async function rollbackCommand(context: CommandContext): Promise<CommandOutcome> {
   const { inputs, registry, log, env } = context
-  if (inputs.model === undefined) throw new Error('rollback needs the input `model`.')
+  if (inputs.model === undefined) throw new InputError('rollback needs the input `model`.')
   if (inputs.reason === undefined) {
-    throw new Error(
+    throw new InputError(
       'rollback needs the input `reason`: it is recorded on the version taken out of production.'
     )
   }
-  if (inputs.version === 'latest') throw new Error('rollback takes a version number, not `latest`.')
+  if (inputs.version === 'latest') throw new InputError('rollback takes a version number, not `latest`.')
   const model = inputs.model
   const loaded = await loadPolicyFile(context.workspace, inputs.policy)
   const entry = requireModelPolicy(loaded.policy, loaded.path, model)
@@ -52,7 +53,7 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
   const gate = lazyGate(context)
   const history = gate()
   if (history === undefined) {
-    throw new Error(
+    throw new InputError(
       'rollback proves its target from the record’s history on GitHub (merged gate pull requests), so it needs GITHUB_REPOSITORY and `github-token`.'
     )
   }

@@ -1,3 +1,4 @@
+import { InputError } from '../inputs.js'
 import { getOctokit } from '@actions/github'
 import { retry } from '@octokit/plugin-retry'
 
@@ -16,12 +17,12 @@ export function gitHubSettings(env: NodeJS.ProcessEnv, token: string | undefined
   const repository = env.GITHUB_REPOSITORY ?? ''
   const [owner, repo] = repository.split('/')
   if (!owner || !repo) {
-    throw new Error(
+    throw new InputError(
       'GITHUB_REPOSITORY is not set (owner/name): the pull-request gate runs inside GitHub Actions.'
     )
   }
   if (token === undefined) {
-    throw new Error(
+    throw new InputError(
       'Input `github-token` is empty: the pull-request gate needs a token (default `${{ github.token }}`).'
     )
   }

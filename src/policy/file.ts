@@ -1,3 +1,4 @@
+import { InputError } from '../inputs.js'
 import { createHash } from 'node:crypto'
 import { readFile, realpath, stat } from 'node:fs/promises'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
@@ -22,7 +23,7 @@ export async function loadPolicyFile(workspace: string, policyPath: string): Pro
   const absolute = isAbsolute(policyPath) ? policyPath : resolve(workspace, policyPath)
   const shown = isAbsolute(policyPath) ? relative(workspace, absolute) || policyPath : policyPath
   const outside = () =>
-    new Error(
+    new InputError(
       `The policy file ${policyPath} is outside the workspace ${workspace}: the policy must be a file of the ` +
         'checked-out repository.'
     )
@@ -34,7 +35,7 @@ export async function loadPolicyFile(workspace: string, policyPath: string): Pro
     if (!isInside(root, real)) throw outside()
     const info = await stat(real)
     if (!info.isFile()) {
-      throw new Error(
+      throw new InputError(
         `The policy file ${shown} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}: point the \`policy\` input at the YAML file.`
       )
     }
@@ -42,14 +43,14 @@ export async function loadPolicyFile(workspace: string, policyPath: string): Pro
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') {
-      throw new Error(
+      throw new InputError(
         `The policy file ${shown} does not exist in the workspace ${workspace}. Check out the repository first ` +
           '(actions/checkout) or point the `policy` input at the file.',
         { cause: error }
       )
     }
     if (code === undefined) throw error // one of the messages above
-    throw new Error(`The policy file ${shown} cannot be read: ${(error as Error).message}`, { cause: error })
+    throw new InputError(`The policy file ${shown} cannot be read: ${(error as Error).message}`, { cause: error })
   }
   return { policy: parsePolicy(content.toString('utf8'), shown), path: shown, sha: gitBlobSha(content) }
 }
