@@ -25,6 +25,8 @@ export interface Runtime {
   log: Logger
   mask: SecretMasker
   workspace: string
+  /** Who runs the command, when the caller knows (the CLI); inside Actions the workflow run's API says. */
+  operator?: string
 }
 
 /** Runs one command with validated inputs: what the action and the CLI share. Secrets are masked first. */
@@ -43,6 +45,7 @@ export async function executeCommand(inputs: Inputs, runtime: Runtime): Promise<
       env: runtime.env,
       log: runtime.log,
       workspace: runtime.workspace,
+      operator: runtime.operator,
       now: () => new Date()
     })
   } finally {

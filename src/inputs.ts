@@ -32,6 +32,15 @@ const optional = z
   .optional()
   .transform(value => (value === undefined || value.trim() === '' ? undefined : value.trim()))
 
+/**
+ * A runner that does not evaluate `${{ … }}` (one that reads action.yml defaults as plain text) passes the expression
+ * itself; sent as a credential it would only earn a 401, so it is refused by name, without echoing it.
+ */
+const evaluated = (name: string) =>
+  optional.refine(value => value === undefined || !/\$\{\{.*\}\}/s.test(value), {
+    message: `input \`${name}\` is an unevaluated \`\${{ … }}\` expression: this runner passed the expression's text instead of its value; give the value itself (a secret, or the environment variable outside Actions)`
+  })
+
 /** MLflow's registry stores names of at most this many characters (its `name` columns are String(256)). */
 const MAX_MODEL_NAME = 256
 
@@ -67,11 +76,11 @@ export const InputsSchema = z.object({
     .refine(value => posix.normalize(value.replaceAll('\\', '/')).split('/')[0] !== '..', {
       message: 'input `policy` must be a path inside the repository (it may not climb out with `..`)'
     }),
-  trackingUri: optional,
-  trackingToken: optional,
-  trackingUsername: optional,
-  trackingPassword: optional,
-  githubToken: optional,
+  trackingUri: evaluated('tracking-uri'),
+  trackingToken: evaluated('tracking-token'),
+  trackingUsername: evaluated('tracking-username'),
+  trackingPassword: evaluated('tracking-password'),
+  githubToken: evaluated('github-token'),
   dryRun: booleanInput('dry-run'),
   reason: optional,
   openPr: booleanInput('open-pr'),

@@ -117,6 +117,17 @@ function gateSuite(server: TestServer) {
     expect(world.github.deployments(s.repo)[0].statuses).toHaveLength(1)
   })
 
+  it('a reviewer GitHub will not request is a warning: the pull request is open and the step passes', async () => {
+    const s = await scenario([weaker, stronger], { reviewers: '[alice, nobody-here]' })
+    const evaluated = await evaluate(s, s.versions[1])
+    expect(evaluated.status).toBe(0)
+    expect(evaluated.stdout).toMatch(
+      /::warning::Pull request #\d+: the reviewers alice, nobody-here could not be requested \(GitHub POST .* failed \(HTTP 422\): Reviews may only be requested from collaborators/
+    )
+    expect(evaluated.outputs['pr-number']).toMatch(/^\d+$/)
+    expect(world.github.labels(s.repo, Number(evaluated.outputs['pr-number']))).toEqual(['model-promotion'])
+  })
+
   it('a newer passing version supersedes the older open pull request', async () => {
     const s = await scenario([weaker, stronger, stronger])
     const [, v2, v3] = s.versions

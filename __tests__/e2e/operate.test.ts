@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import type { LifecycleKind } from '../../src/registry/lifecycle/index.js'
+import { workspaceWith } from '../harness/commands.js'
+import { POLICY } from '../harness/gate-world.js'
 import { useGateWorld } from '../harness/gate-suite.js'
 import { runBundle } from '../harness/runner.js'
 import { testServers } from '../harness/servers.js'
@@ -53,6 +55,24 @@ describe(`rollback against ${label}`, () => {
       expect(world.github.readFile(s.repo, pull.head.ref, `.github/models/${s.model}.yml`)).toContain(
         `production:\n  - version: ${v1}\n`
       )
+
+      // Until its record pull request merges, the registry and the record differ by design: audit says whose
+      // rollback it was, not "changed outside the gate", and does not fail on it.
+      const audited = await runBundle(
+        world.inputs('audit', { model: s.model, 'fail-on-drift': 'true' }),
+        { env: world.env(s) }
+      )
+      expect(audited.stdout).not.toContain('::error')
+      expect(audited.outputs.decision).toBe('clean')
+      expect(audited.summary).toContain(`### ⏪ ${s.model}`)
+      const [audit] = JSON.parse(audited.outputs.result).models as { rollback?: string }[]
+      expect(audit.rollback).toMatch(
+        new RegExp(
+          `^rolled back to v${v1} on .* by dave \\(p95 latency doubled\\); the record follows when its pull request #${number} is merged`
+        )
+      )
+      expect(audited.summary).toContain('Rolled back by the gate: rolled back to')
+      expect(audited.summary).not.toContain('outside the gate')
 
       // Re-running the same workflow run changes nothing and keeps the same pull request.
       const before = await world.registryState(s)
@@ -214,5 +234,58 @@ describe(`audit against ${label}`, () => {
       expect(again.outputs.decision).toBe('clean')
       expect(world.github.issues(s.repo)).toEqual([expect.objectContaining({ state: 'closed' })])
     })
+  })
+
+  it('never fails open: a tracking URI with a wrong path, or a registry without any of the models, is an error', async () => {
+    const s = await world.scenario([weaker, stronger], { champion: 0 })
+    const wrongPath = await runBundle(
+      world.inputs('audit', { model: s.model, 'tracking-uri': `${server.url}/not-mlflow`, 'fail-on-drift': 'true' }),
+      { env: world.env(s) }
+    )
+    expect(wrongPath.status).toBe(1)
+    expect(wrongPath.stdout).toMatch(
+      /::error::MLflow registered-models\/get failed: ENDPOINT_NOT_FOUND \(HTTP 404\): .*check that the tracking URI is the MLflow server's root/
+    )
+    expect(wrongPath.stdout).not.toContain('No drift')
+
+    const unregistered = `${s.model}-never-registered`
+    const elsewhere = await runBundle(world.inputs('audit', { 'fail-on-drift': 'true' }), {
+      env: world.env(s, {
+        GITHUB_WORKSPACE: workspaceWith({
+          [POLICY]: s.policy.replace(JSON.stringify(s.model), JSON.stringify(unregistered))
+        })
+      })
+    })
+    expect(elsewhere.status).toBe(1)
+    expect(elsewhere.stdout).toContain(
+      `::error::None of the models the policy ${POLICY} names is registered in MLflow (${unregistered})`
+    )
+  })
+
+  it('a record whose model the registry does not have is drift, not a model to skip', async () => {
+    const s = await world.scenario([weaker, stronger], { champion: 0 })
+    const ghost = `${s.model}-gone`
+    const policy = s.policy.replace(JSON.stringify(s.model), JSON.stringify(ghost))
+    const workspace = workspaceWith({
+      [POLICY]: policy,
+      [`.github/models/${ghost}.yml`]: `model: ${ghost}\nproduction:\n  - version: 1\n`
+    })
+    // Outside Actions and without a token, audit reads the records from the checked-out workspace.
+    const run = await runBundle(
+      { command: 'audit', 'tracking-uri': server.url, 'fail-on-drift': 'true', 'github-token': '' },
+      { env: { GITHUB_ACTIONS: '', GITHUB_WORKSPACE: workspace, GITHUB_REPOSITORY: s.repo } }
+    )
+    expect(run.status).toBe(1)
+    expect(run.stdout).toContain('Reading the promotion records from the workspace')
+    expect(JSON.parse(run.outputs.drift)).toEqual([
+      expect.objectContaining({
+        model: ghost,
+        actual: [],
+        differences: [
+          `the registry has no model named "${ghost}", which .github/models/${ghost}.yml lists`,
+          'v1 is in the record but not in production'
+        ]
+      })
+    ])
   })
 })

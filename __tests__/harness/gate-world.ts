@@ -22,6 +22,8 @@ export interface ScenarioOptions {
   /** Index of the version put in production directly (as before the gate existed); none when undefined. */
   champion?: number
   extraPolicy?: string[]
+  /** The policy's production.reviewers (YAML flow list). */
+  reviewers?: string
   /** Names to use instead of unique ones (the demo). */
   model?: string
   repo?: string
@@ -71,7 +73,7 @@ export class GateWorld {
       '      approvals: 2',
       '      approvers: [alice, dave, "@acme/ml-leads"]',
       `      strategy: ${options.strategy ?? 'replace'}`,
-      '      reviewers: [alice, "@acme/ml-leads"]',
+      `      reviewers: ${options.reviewers ?? '[alice, "@acme/ml-leads"]'}`,
       '      labels: [model-promotion]',
       ...(options.extraPolicy ?? [])
     ].join('\n')

@@ -364,7 +364,7 @@ describe.each(testServers())('evaluate against %s', (_label, server) => {
     })
 
     it('re-evaluating with the same policy is a no-op that says so; a changed policy evaluates again', async () => {
-      const [name, [, v2]] = await model([weaker, stronger], 0)
+      const [name, [v1, v2]] = await model([weaker, stronger], 0)
       const rules = ['{ metric: accuracy, min: 0.96 }']
       const first = only(await evaluate(name, rules, { version: v2 }))
       const before = await tags(name, v2)
@@ -379,6 +379,10 @@ describe.each(testServers())('evaluate against %s', (_label, server) => {
       )
       expect(await tags(name, v2)).toEqual(before)
       expect(await lifecycle.stagingVersions(name)).toEqual([v2])
+      // The report of the re-run still names the champion in production.
+      expect(only(second).champion?.version).toBe(v1)
+      expect(second.outcome!.outputs.report).toContain(`**Champion** [v${v1}](`)
+      expect(second.outcome!.outputs.report).not.toContain('none yet')
 
       const stricter = only(
         await evaluate(name, ['{ metric: accuracy, min: 0.98 }'], { version: v2, 'fail-on-reject': 'false' })

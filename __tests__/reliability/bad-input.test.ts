@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describeFailure, executeCommand } from '../../src/execute.js'
+import { promotionBranch } from '../../src/gate/names.js'
 import { DEFAULT_RECORDS_FOLDER, recordPath } from '../../src/gate/record.js'
 import { readInputs } from '../../src/inputs.js'
 import type { Logger } from '../../src/logger.js'
@@ -659,6 +660,104 @@ describe(`bad input against MLflow ${label}`, () => {
         { env }
       )
       await expectRefusedWithoutWrites(bundleAttempt(run), expected, since)
+    })
+  })
+
+  // ---- 4b. preconditions --------------------------------------------------------------------------------------
+
+  describe('preconditions: every command knows it can finish before its first write (the committed bundle)', () => {
+    const UNEVALUATED = '${{ github.token }}'
+    it.each<[string, Record<string, string>, NodeJS.ProcessEnv, string | RegExp]>([
+      [
+        'evaluate that would open a pull request, without a GitHub token',
+        { 'github-token': '' },
+        {},
+        'Input `github-token` is empty'
+      ],
+      [
+        'evaluate given the unevaluated text of `${{ github.token }}` (a runner that does not evaluate defaults)',
+        { 'github-token': UNEVALUATED },
+        {},
+        'input `github-token` is an unevaluated `${{ … }}` expression'
+      ],
+      [
+        'evaluate with a token GitHub does not know',
+        { 'github-token': 'ghs_revoked0000000000000000000000000000' },
+        {},
+        /GitHub GET \/repos\/.* failed \(HTTP 401\): Bad credentials/
+      ],
+      [
+        'evaluate given an unevaluated MLflow token',
+        { 'tracking-token': '${{ secrets.MLFLOW_TOKEN }}' },
+        {},
+        'input `tracking-token` is an unevaluated'
+      ],
+      [
+        'rollback without a GitHub token',
+        { command: 'rollback', version: '', reason: 'drill', 'github-token': '' },
+        {},
+        'Input `github-token` is empty'
+      ],
+      [
+        'rollback given the unevaluated token',
+        { command: 'rollback', version: '', reason: 'drill', 'github-token': UNEVALUATED },
+        {},
+        'is an unevaluated'
+      ],
+      [
+        'rollback outside a repository (no GITHUB_REPOSITORY)',
+        { command: 'rollback', version: '', reason: 'drill' },
+        { GITHUB_REPOSITORY: '' },
+        'rollback proves its target from the record’s history on GitHub'
+      ],
+      [
+        'verify without a GitHub token',
+        { command: 'verify', 'github-token': '' },
+        {},
+        'Input `github-token` is empty'
+      ],
+      [
+        'audit keeping a drift issue without a repository',
+        { command: 'audit', version: '', 'drift-issue': 'true' },
+        { GITHUB_REPOSITORY: '' },
+        '`drift-issue: true` keeps an issue in the repository'
+      ],
+      [
+        'audit keeping a drift issue without a GitHub token',
+        { command: 'audit', version: '', 'drift-issue': 'true', 'github-token': '' },
+        {},
+        'Input `github-token` is empty'
+      ],
+      [
+        'archive without its policy file',
+        { command: 'archive', version: '', policy: '.github/missing.yml' },
+        {},
+        'The policy file .github/missing.yml does not exist'
+      ]
+    ])('%s', async (_name, inputs, env, expected) => {
+      const since = await checkpoint()
+      const run = await runBundle(evaluateInputs(inputs), {
+        env: { ...actionsEnv(), GITHUB_WORKSPACE: s.workspace, ...env }
+      })
+      await expectRefusedWithoutWrites(bundleAttempt(run), expected, since)
+    })
+
+    it('evaluate whose promotion branch someone else created: refused before the version is moved or tagged', async () => {
+      const own = await world.scenario([world.seeded.weaker, world.seeded.stronger], { champion: 0 })
+      const alice = world.github.as('alice')
+      const [owner, repo] = own.repo.split('/')
+      const main = await alice.rest.git.getRef({ owner, repo, ref: 'heads/main' })
+      await alice.rest.git.createRef({
+        owner,
+        repo,
+        ref: `refs/heads/${promotionBranch(own.model, own.versions[1])}`,
+        sha: main.data.object.sha
+      })
+      const since = await checkpoint(own.model)
+      const run = await runBundle(evaluateInputs({ model: own.model, version: own.versions[1] }), {
+        env: { ...actionsEnv(own.repo), GITHUB_WORKSPACE: own.workspace }
+      })
+      await expectRefusedWithoutWrites(bundleAttempt(run), /already exists and the gate did not write it alone \(alice pushed to it\)/, since)
     })
   })
 

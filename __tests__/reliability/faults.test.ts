@@ -118,6 +118,23 @@ describe(`faults against ${label}`, () => {
     await expectPromoted(s, number, sha)
   })
 
+  it.each<'primary' | 'secondary'>(['secondary', 'primary'])(
+    "GitHub's %s rate limit on evaluate's GitHub calls: the run waits as GitHub asks, says so, and opens the pull request",
+    async kind => {
+      const s = await world.scenario([weaker, stronger], { champion: 0 })
+      const since = world.github.requests.length
+      world.github.rateLimitNext(2, kind)
+      const run = await world.evaluate(s, s.versions[1])
+      expect(run.stdout).not.toContain('::error')
+      expect(run.status).toBe(0)
+      expect(run.stdout).toMatch(
+        kind === 'secondary' ? /::warning::GitHub's secondary rate limit hit .*; waiting 1 s/ : /::warning::GitHub's rate limit hit /
+      )
+      expect(run.outputs['pr-number']).toMatch(/^\d+$/)
+      expect(world.github.requests.slice(since).filter(r => r.status === 403)).toHaveLength(2)
+    }
+  )
+
   it('answers slower than the request timeout: promote fails with a clear error, and a re-run completes', async () => {
     const { s, number, sha } = await mergedPromotion()
     await link.addToxic('latency', { latency: 2500, jitter: 0 })

@@ -1,11 +1,28 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { evaluatePolicy, signatureBreaks } from '../../src/policy/evaluate.js'
+import { renderEvaluation, type VersionEvaluation } from '../../src/report/evaluation.js'
 import type { ModelPolicy, Rule } from '../../src/policy/schema.js'
 import type { Evidence, VersionEvidence } from '../../src/registry/evidence.js'
 import type { SignatureField } from '../../src/registry/signature.js'
 
 const NOW = new Date('2026-11-26T12:00:00Z')
+const REPORT_BASE: VersionEvaluation = {
+  model: 'fraud-detector',
+  version: '8',
+  decision: 'passed',
+  staging: 'moved',
+  stagingTarget: 'alias staging',
+  dryRun: false,
+  evaluatedAt: NOW.toISOString(),
+  policy: { path: '.github/model-promotion.yml', sha: 'a'.repeat(40), entry: 'fraud-detector' },
+  links: { version: 'http://mlflow/#/models/fraud-detector/versions/8' },
+  rules: [],
+  signature: {},
+  trend: [],
+  keyMetrics: [],
+  tags: {}
+}
 const columns = (...specs: [string, string][]): SignatureField[] =>
   specs.map(([name, type]) => ({ name, type, required: true }))
 
@@ -116,6 +133,22 @@ describe('policy evaluator', () => {
     expect(
       evaluatePolicy(policy([{ ...rule, on_no_baseline: 'fail' }]), evidence(candidate), NOW).passed
     ).toBe(false)
+  })
+
+  it('labels a rule "warn only" for `severity: warn` alone, not for a missing champion or on_missing', () => {
+    const rules: Rule[] = [
+      { metric: 'f1', baseline: 'champion' },
+      { metric: 'recall', min: 0.5, on_missing: 'warn' },
+      { metric: 'accuracy', min: 0.99, severity: 'warn' }
+    ]
+    const verdict = evaluatePolicy(policy(rules), evidence(candidate), NOW)
+    expect(verdict.results.map(r => [r.verdict, r.blocking])).toEqual([
+      ['pass', true],
+      ['warn', true],
+      ['warn', false]
+    ])
+    const rows = renderEvaluation({ ...REPORT_BASE, rules: verdict.results }).split('\n').filter(l => l.startsWith('| '))
+    expect(rows.filter(row => row.includes('warn only'))).toEqual([expect.stringContaining('accuracy')])
   })
 
   it('fails closed on a missing metric and says which', () => {

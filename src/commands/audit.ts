@@ -17,7 +17,11 @@ import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
 import { escapeMarkdown, fitMarkdown, link, table } from '../report/markdown.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { selectModels } from './models.js'
-import { lazyGate } from './gate-access.js'
+import { gitHubRepository } from './gate-access.js'
+import { InputError } from '../inputs.js'
+import { rollbackBranch } from '../gate/names.js'
+import { ROLLBACK_TAGS, tagValue } from '../registry/tags.js'
+import type { ModelVersion } from '../registry/schemas.js'
 
 const DRIFT_LABEL = 'model-drift'
 const HISTORY_ROWS = 50
@@ -37,6 +41,8 @@ interface ModelAudit {
   history: LifecycleEvent[]
   recordCommits: RecordCommit[]
   drift?: Drift
+  /** The gate's own rollback whose record pull request is not merged yet: registry and record differ, by design. */
+  rollback?: string
 }
 
 /**
@@ -45,33 +51,41 @@ interface ModelAudit {
  */
 export async function auditCommand(context: CommandContext): Promise<CommandOutcome> {
   const { inputs, registry, log } = context
+  const repo = recordSource(context)
   const loaded = await loadPolicyFile(context.workspace, inputs.policy)
   const lifecycle = lifecycleFromPolicy(registry, loaded.policy)
   const folder = loaded.policy.records ?? DEFAULT_RECORDS_FOLDER
   const models = await selectModels(registry, loaded.policy, loaded.path, inputs.model)
-  // The record on the default branch through the API when in Actions; the checked-out workspace otherwise.
-  const repo = context.env.GITHUB_REPOSITORY ? lazyGate(context)() : undefined
   const defaultBranch = repo ? await repo.defaultBranch() : undefined
+  if (repo === undefined) log.info(`Reading the promotion records from the workspace (${context.workspace}).`)
 
   const audits: ModelAudit[] = []
+  const unregistered: string[] = []
   for (const { model } of models) {
-    let registered
-    try {
-      registered = await registry.getRegisteredModel(model)
-    } catch (error) {
-      if (!isNotFound(error)) throw error
-      log.info(`${model}: not registered yet`)
-      continue
-    }
     const file = recordPath(folder, model)
-    const [versions, recordText, recordCommits] = await Promise.all([
-      registry.searchModelVersions(`name=${quote(model)}`),
+    const [registered, recordText, recordCommits] = await Promise.all([
+      registry.getRegisteredModel(model).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error
+        return undefined
+      }),
       readRecord(context, repo, defaultBranch, file),
       repo && defaultBranch ? repo.fileCommits(file, defaultBranch) : Promise.resolve([])
     ])
     const record = recordText === undefined ? undefined : productionEntries(parseRecord(recordText, file))
-    const production = lifecycle.productionIn(versions, registered)
-    const drift = detectDrift(model, record, production, versions, file)
+    if (registered === undefined && record === undefined) {
+      log.info(`${model}: not registered yet, and no record`)
+      unregistered.push(model)
+      continue
+    }
+    const versions = registered ? await registry.searchModelVersions(`name=${quote(model)}`) : []
+    const production = registered ? lifecycle.productionIn(versions, registered) : []
+    const found = detectDrift(model, record, production, versions, file)
+    if (found && registered === undefined) {
+      found.differences.unshift(`the registry has no model named "${model}", which ${file} lists`)
+    }
+    const rollback = found && (await pendingRollback(repo, model, record, production, versions))
+    const drift =
+      found && rollback === undefined ? withRollbackContext(found, model, production, versions) : undefined
     audits.push({
       model,
       production,
@@ -79,10 +93,21 @@ export async function auditCommand(context: CommandContext): Promise<CommandOutc
       recordFile: file,
       history: lifecycleHistory(versions),
       recordCommits,
-      drift
+      drift,
+      rollback
     })
     log.info(
-      drift ? `${model}: DRIFT: ${drift.differences.join('; ')}` : `${model}: registry matches ${file}`
+      drift
+        ? `${model}: DRIFT: ${drift.differences.join('; ')}`
+        : rollback
+          ? `${model}: ${rollback}`
+          : `${model}: registry matches ${file}`
+    )
+  }
+  // An audit that looked at nothing says nothing: never "clean" when the policy names models the registry lacks.
+  if (audits.length === 0 && unregistered.length > 0) {
+    throw new Error(
+      `None of the models the policy ${loaded.path} names is registered in MLflow (${unregistered.join(', ')}), so there is nothing to audit; check that the tracking URI points at the registry that serves them.`
     )
   }
 
@@ -109,6 +134,72 @@ export async function auditCommand(context: CommandContext): Promise<CommandOutc
       inputs.failOnDrift && drifts.length > 0
         ? `Drift in ${drifts.map(d => d.model).join(', ')}: ${drifts.flatMap(d => d.differences).join('; ')}`
         : undefined
+  }
+}
+
+/**
+ * Where the records are read: through the API (the default branch) in GitHub Actions or whenever a token is given,
+ * or when `drift-issue` needs the repository; outside Actions without a token, the checked-out workspace.
+ */
+function recordSource(context: CommandContext): PromotionRepository | undefined {
+  const { inputs, env } = context
+  const needsIssue = inputs.driftIssue && !inputs.dryRun
+  if (!env.GITHUB_REPOSITORY) {
+    if (needsIssue)
+      throw new InputError(
+        '`drift-issue: true` keeps an issue in the repository, so it needs GITHUB_REPOSITORY and `github-token`.'
+      )
+    return undefined
+  }
+  if (env.GITHUB_ACTIONS !== 'true' && inputs.githubToken === undefined && !needsIssue) return undefined
+  return gitHubRepository(context)
+}
+
+/**
+ * The gate's rollback explains the difference when production is exactly the version a rollback went back to and
+ * every version the record lists but production lacks carries that rollback's tags. With GitHub at hand the gate's
+ * open record pull request must exist too (tags can be written by any registry user); without it, the tags say so.
+ */
+async function pendingRollback(
+  repo: PromotionRepository | undefined,
+  model: string,
+  record: ProductionEntry[] | undefined,
+  production: string[],
+  versions: ModelVersion[]
+): Promise<string | undefined> {
+  if (record === undefined || production.length !== 1) return undefined
+  const [target] = production
+  const retired = record.map(entry => entry.version).filter(version => version !== target)
+  const tagsOf = (version: string) => versions.find(v => v.version === version)?.tags ?? []
+  const rolledBack = retired.filter(
+    version =>
+      tagValue(tagsOf(version), ROLLBACK_TAGS.rolledBackTo) === target &&
+      tagValue(tagsOf(version), ROLLBACK_TAGS.rolledBackAt) !== undefined
+  )
+  if (retired.length === 0 || rolledBack.length !== retired.length) return undefined
+  const tags = tagsOf(retired[0])
+  const what = `rolled back to v${target} on ${tagValue(tags, ROLLBACK_TAGS.rolledBackAt)} by ${tagValue(tags, ROLLBACK_TAGS.rolledBackBy) ?? 'unknown'} (${tagValue(tags, ROLLBACK_TAGS.reason) ?? 'no reason recorded'})`
+  if (repo === undefined) {
+    return `${what}; the record follows when the rollback pull request is merged (read from the registry's rollback tags: without a GitHub token the pull request is not checked)`
+  }
+  const branch = rollbackBranch(model, target)
+  const pull = (await repo.openPullRequests()).find(
+    p => p.headRef === branch && p.headRepo === repo.fullName && p.authorIsBot
+  )
+  if (pull === undefined) return undefined
+  return `${what}; the record follows when its pull request #${pull.number} is merged (${pull.url})`
+}
+
+/** Drift a rollback tag claims to explain but nothing confirms: said, so the reader knows what to look at. */
+function withRollbackContext(drift: Drift, model: string, production: string[], versions: ModelVersion[]): Drift {
+  const claimed = versions.filter(v => tagValue(v.tags, ROLLBACK_TAGS.rolledBackTo) === production[0])
+  if (production.length !== 1 || claimed.length === 0) return drift
+  return {
+    ...drift,
+    differences: [
+      ...drift.differences,
+      `rollback tags on ${claimed.map(v => `v${v.version}`).join(', ')} say ${model} was rolled back to v${production[0]}, but no open pull request of the gate on ${rollbackBranch(model, production[0])} carries it into the record`
+    ]
   }
 }
 
@@ -140,7 +231,7 @@ function renderAudit(audits: ModelAudit[], versionUrl: (model: string, version: 
   for (const audit of audits) {
     const versions = (list: string[]) =>
       list.map(v => link(`v${v}`, versionUrl(audit.model, v))).join(', ') || 'none'
-    parts.push('', `### ${audit.drift ? '⚠️' : '✅'} ${escapeMarkdown(audit.model)}`, '')
+    parts.push('', `### ${audit.drift ? '⚠️' : audit.rollback ? '⏪' : '✅'} ${escapeMarkdown(audit.model)}`, '')
     parts.push(
       `**Production:** ${versions(audit.production)} · **Record** ${escapeMarkdown(audit.recordFile)}: ` +
         (audit.record
@@ -149,6 +240,7 @@ function renderAudit(audits: ModelAudit[], versionUrl: (model: string, version: 
               .join(', ')
           : 'none')
     )
+    if (audit.rollback) parts.push('', `Rolled back by the gate: ${escapeMarkdown(audit.rollback)}.`)
     if (audit.drift) {
       parts.push(
         '',

@@ -10,6 +10,8 @@ export interface CommandContext {
   log: Logger
   /** The checked-out repository (GITHUB_WORKSPACE, or the working directory outside Actions). */
   workspace: string
+  /** Who runs the command outside GitHub Actions, with where the name came from (see operator.ts). */
+  operator?: string
   now: () => Date
 }
 

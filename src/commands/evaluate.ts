@@ -17,11 +17,15 @@ import {
   type VersionEvaluation
 } from '../report/evaluation.js'
 import { fitMarkdown } from '../report/markdown.js'
-import { openPromotionPullRequest } from '../gate/open-pr.js'
+import {
+  preparePromotionPullRequest,
+  type PreparedPullRequest,
+  type PromotionRequest
+} from '../gate/open-pr.js'
 import { DEFAULT_RECORDS_FOLDER, evenSplit } from '../gate/record.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { findTargets, type EvaluationTarget } from './evaluate-targets.js'
-import { lazyGate } from './gate-access.js'
+import { gitHubRepository, NO_REPOSITORY_WARNING } from './gate-access.js'
 
 const KEY_METRICS_IN_CHARTS = 4
 
@@ -46,44 +50,35 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
   notes.push(...pollNotes)
   for (const s of skipped) log.info(`${s.model} v${s.version}: left alone (${s.reason})`)
 
+  // Every precondition first (the policy above; each version's evidence, the GitHub token and each pull request's
+  // branch here), then the writes: a run that cannot finish stops while the registry and GitHub are as they were.
+  const planned: PlannedEvaluation[] = []
+  for (const target of targets) planned.push(await planTarget(context, loaded, lifecycle, target))
+  const wanted: PlannedEvaluation[] = []
+  for (const plan of planned) if (await wantsPullRequest(context, lifecycle, plan.evaluation)) wanted.push(plan)
+  const repo = wanted.length > 0 ? gitHubRepository(context) : undefined
+  if (wanted.length > 0 && repo === undefined) log.warning(NO_REPOSITORY_WARNING)
+  if (repo !== undefined) {
+    for (const plan of wanted) {
+      plan.pullRequest = await preparePromotionPullRequest(
+        repo,
+        await promotionRequest(context, loaded, lifecycle, plan)
+      )
+    }
+  }
+
   const evaluations: VersionEvaluation[] = []
-  const gate = lazyGate(context)
-  for (const target of targets) {
-    const evaluation = await evaluateTarget(context, loaded, lifecycle, target)
+  for (const plan of planned) {
+    const { evaluation } = plan
+    if (plan.fresh && !inputs.dryRun) await applyEvaluation(context, lifecycle, plan)
     log.info(describe(evaluation))
-    if (await wantsPullRequest(context, lifecycle, evaluation)) {
-      const repo = gate()
-      if (repo !== undefined) {
-        evaluation.pullRequest = await openPromotionPullRequest(repo, {
-          model: evaluation.model,
-          version: evaluation.version,
-          recordsFolder: loaded.policy.records ?? DEFAULT_RECORDS_FOLDER,
-          strategy: target.entry.policy.production?.strategy ?? 'replace',
-          registryProduction: evenSplit(
-            evaluation.production ?? (await lifecycle.productionVersions(evaluation.model))
-          ),
-          report: async () => {
-            const fresh =
-              evaluation.staging === 'unchanged'
-                ? await assessVersion(
-                    context,
-                    loaded,
-                    lifecycle,
-                    target,
-                    await registry.getModelVersion(evaluation.model, evaluation.version)
-                  )
-                : evaluation
-            return renderEvaluation(fresh)
-          },
-          refreshBody: evaluation.staging !== 'unchanged',
-          reviewers: target.entry.policy.production?.reviewers ?? [],
-          labels: target.entry.policy.production?.labels ?? []
-        })
-        const pull = evaluation.pullRequest
-        log.info(
-          `${evaluation.model} v${evaluation.version}: promotion pull request #${pull.number} ${pull.created ? 'opened' : 'up to date'} (${pull.url})`
-        )
-      }
+    if (plan.pullRequest !== undefined) {
+      const pull = await plan.pullRequest.open()
+      evaluation.pullRequest = pull
+      for (const warning of pull.warnings) log.warning(warning)
+      log.info(
+        `${evaluation.model} v${evaluation.version}: promotion pull request #${pull.number} ${pull.created ? 'opened' : 'up to date'} (${pull.url})`
+      )
     }
     evaluations.push(evaluation)
   }
@@ -126,7 +121,8 @@ async function wantsPullRequest(
   if (!context.inputs.openPr || context.inputs.dryRun || evaluation.decision !== 'passed') return false
   if (evaluation.staging === 'moved') return true
   if (evaluation.staging !== 'unchanged') return false
-  return !(await lifecycle.productionVersions(evaluation.model)).includes(evaluation.version)
+  const production = evaluation.production ?? (await lifecycle.productionVersions(evaluation.model))
+  return !production.includes(evaluation.version)
 }
 
 /** Production versions without recorded weights: the first takes the remainder. */
@@ -152,22 +148,38 @@ function describe(evaluation: VersionEvaluation): string {
   return `${name}: ${evaluation.decision}; ${outcome[evaluation.staging]}`
 }
 
-async function evaluateTarget(
+interface PlannedEvaluation {
+  target: EvaluationTarget
+  evaluation: VersionEvaluation
+  /** A new evaluation, whose move and tags are still to be written; false when an earlier run's tags stand. */
+  fresh: boolean
+  pullRequest?: PreparedPullRequest
+}
+
+/** Evaluates one version without writing anything: the earlier verdict when this policy already judged it. */
+async function planTarget(
   context: CommandContext,
   loaded: LoadedPolicy,
   lifecycle: Lifecycle,
   target: EvaluationTarget
-): Promise<VersionEvaluation> {
-  const { registry, inputs } = context
+): Promise<PlannedEvaluation> {
+  const { registry } = context
   const version =
     typeof target.version === 'string'
       ? await resolveVersion(registry, target.model, target.version)
       : target.version
   const earlier = previousEvaluation(version, loaded.sha)
   if (earlier !== undefined) {
-    return {
+    const production = await lifecycle.productionVersions(target.model)
+    const champion = production.find(v => v !== version.version)
+    const evaluation: VersionEvaluation = {
       ...identity(context, loaded, lifecycle, target, version),
       ...earlier,
+      production,
+      champion:
+        champion === undefined
+          ? undefined
+          : { version: champion, url: registry.modelVersionUrl(target.model, champion) },
       staging: 'unchanged',
       rules: [],
       signature: {},
@@ -175,18 +187,55 @@ async function evaluateTarget(
       keyMetrics: [],
       tags: {}
     }
+    return { target, evaluation, fresh: false }
   }
-  const evaluation = await assessVersion(context, loaded, lifecycle, target, version)
-  if (!inputs.dryRun) {
-    // The move comes first and the decision tag last: a decision tag means the whole evaluation was applied.
-    if (evaluation.staging === 'moved') await lifecycle.moveToStaging(target.model, version.version)
-    await Promise.all(
-      Object.entries(evaluation.tags).map(([key, value]) =>
-        registry.setModelVersionTag(target.model, version.version, key, value)
-      )
+  return { target, evaluation: await assessVersion(context, loaded, lifecycle, target, version), fresh: true }
+}
+
+async function applyEvaluation(
+  context: CommandContext,
+  lifecycle: Lifecycle,
+  { target, evaluation }: PlannedEvaluation
+): Promise<void> {
+  // The move comes first and the decision tag last: a decision tag means the whole evaluation was applied.
+  if (evaluation.staging === 'moved') await lifecycle.moveToStaging(target.model, evaluation.version)
+  await Promise.all(
+    Object.entries(evaluation.tags).map(([key, value]) =>
+      context.registry.setModelVersionTag(target.model, evaluation.version, key, value)
     )
+  )
+}
+
+async function promotionRequest(
+  context: CommandContext,
+  loaded: LoadedPolicy,
+  lifecycle: Lifecycle,
+  { target, evaluation }: PlannedEvaluation
+): Promise<PromotionRequest> {
+  const production = target.entry.policy.production
+  return {
+    model: evaluation.model,
+    version: evaluation.version,
+    recordsFolder: loaded.policy.records ?? DEFAULT_RECORDS_FOLDER,
+    strategy: production?.strategy ?? 'replace',
+    registryProduction: evenSplit(evaluation.production ?? (await lifecycle.productionVersions(evaluation.model))),
+    report: async () => {
+      const fresh =
+        evaluation.staging === 'unchanged'
+          ? await assessVersion(
+              context,
+              loaded,
+              lifecycle,
+              target,
+              await context.registry.getModelVersion(evaluation.model, evaluation.version)
+            )
+          : evaluation
+      return renderEvaluation(fresh)
+    },
+    refreshBody: evaluation.staging !== 'unchanged',
+    reviewers: production?.reviewers ?? [],
+    labels: production?.labels ?? []
   }
-  return evaluation
 }
 
 function identity(

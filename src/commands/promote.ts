@@ -18,7 +18,10 @@ import type { CommandContext, CommandOutcome } from './command.js'
  */
 export async function promoteCommand(context: CommandContext): Promise<CommandOutcome> {
   const settings = gitHubSettings(context.env, context.inputs.githubToken)
-  const repo = new PromotionRepository(createOctokit(settings), settings)
+  const repo = new PromotionRepository(
+    createOctokit(settings, message => context.log.warning(message)),
+    settings
+  )
   const pull = await locateMergedPullRequest(context, repo)
   if ('noop' in pull) return finish(context, repo, { ...empty('noop'), reason: pull.noop })
 

@@ -1,7 +1,7 @@
 import { InputError } from '../inputs.js'
 import { GitHubApiError } from '../gate/github.js'
 import { rollbackBranch } from '../gate/names.js'
-import { openRecordPullRequest, type OpenedPullRequest } from '../gate/open-pr.js'
+import { prepareRecordPullRequest, type OpenedPullRequest } from '../gate/open-pr.js'
 import { gateMerges, provenProduction } from '../gate/history.js'
 import { DEFAULT_RECORDS_FOLDER, recordPath } from '../gate/record.js'
 import type { PromotionRepository } from '../gate/repository.js'
@@ -12,7 +12,7 @@ import type { ModelVersion } from '../registry/schemas.js'
 import { PROMOTE_TAGS, ROLLBACK_TAGS, tagValue } from '../registry/tags.js'
 import { escapeMarkdown, link, table } from '../report/markdown.js'
 import type { CommandContext, CommandOutcome } from './command.js'
-import { lazyGate } from './gate-access.js'
+import { gitHubRepository } from './gate-access.js'
 import { requireModelPolicy } from './models.js'
 
 interface RollbackPlan {
@@ -38,6 +38,14 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
   }
   if (inputs.version === 'latest') throw new InputError('rollback takes a version number, not `latest`.')
   const model = inputs.model
+  // Every precondition before the first write: the token and repository (the history that proves the target, the
+  // record pull request), the policy, the target and the pull-request branch.
+  const history = gitHubRepository(context)
+  if (history === undefined) {
+    throw new InputError(
+      'rollback proves its target from the record’s history on GitHub (merged gate pull requests), so it needs GITHUB_REPOSITORY and `github-token`.'
+    )
+  }
   const loaded = await loadPolicyFile(context.workspace, inputs.policy)
   const entry = requireModelPolicy(loaded.policy, loaded.path, model)
   const lifecycle = lifecycleFromPolicy(registry, loaded.policy)
@@ -50,13 +58,6 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
   const production = lifecycle.productionIn(versions, registered)
   const runKey =
     env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_REPOSITORY}#${env.GITHUB_RUN_ID}` : undefined
-  const gate = lazyGate(context)
-  const history = gate()
-  if (history === undefined) {
-    throw new InputError(
-      'rollback proves its target from the record’s history on GitHub (merged gate pull requests), so it needs GITHUB_REPOSITORY and `github-token`.'
-    )
-  }
   const historyOptions = {
     recordFile: recordPath(loaded.policy.records ?? DEFAULT_RECORDS_FOLDER, model),
     policyPath: inputs.policy,
@@ -88,8 +89,25 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
     }
   }
 
-  const repo = inputs.openPr && !inputs.dryRun ? history : undefined
-  const by = await whoRanThis(context, repo)
+  const by = await whoRanThis(context, history)
+  const recordPullRequest =
+    inputs.openPr && !inputs.dryRun
+      ? await prepareRecordPullRequest(history, {
+          model,
+          recordsFolder: loaded.policy.records ?? DEFAULT_RECORDS_FOLDER,
+          branch: rollbackBranch(model, plan.target),
+          title: `Roll back ${model} to v${plan.target}`,
+          entries: () => [{ version: plan.target, traffic: 100 }],
+          body: async () =>
+            rollbackBody(model, plan, inputs.reason!, by, registry.modelVersionUrl(model, plan.target)),
+          refreshBody: false,
+          reviewers: entry.policy.production?.reviewers ?? [],
+          labels: entry.policy.production?.labels ?? [],
+          supersedes: () => false,
+          strategy: 'replace',
+          registryProduction: async () => [plan.target]
+        })
+      : undefined
   const now = context.now().toISOString()
   let writes = 0
   if (!inputs.dryRun && plan.retired.length > 0) {
@@ -139,22 +157,9 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
   )
 
   let pull: OpenedPullRequest | undefined
-  if (repo !== undefined) {
-    pull = await openRecordPullRequest(repo, {
-      model,
-      recordsFolder: loaded.policy.records ?? DEFAULT_RECORDS_FOLDER,
-      branch: rollbackBranch(model, plan.target),
-      title: `Roll back ${model} to v${plan.target}`,
-      entries: () => [{ version: plan.target, traffic: 100 }],
-      body: async () =>
-        rollbackBody(model, plan, inputs.reason!, by, registry.modelVersionUrl(model, plan.target)),
-      refreshBody: false,
-      reviewers: entry.policy.production?.reviewers ?? [],
-      labels: entry.policy.production?.labels ?? [],
-      supersedes: () => false,
-      strategy: 'replace',
-      registryProduction: async () => [plan.target]
-    })
+  if (recordPullRequest !== undefined) {
+    pull = await recordPullRequest.open()
+    for (const warning of pull.warnings) log.warning(warning)
     log.info(
       `${model}: record pull request #${pull.number} ${pull.created ? 'opened' : 'already open'} (${pull.url})`
     )
@@ -243,17 +248,13 @@ async function previousFromHistory(
   )
 }
 
-async function whoRanThis(
-  context: CommandContext,
-  repo: ReturnType<ReturnType<typeof lazyGate>>
-): Promise<string> {
+async function whoRanThis(context: CommandContext, repo: PromotionRepository): Promise<string> {
   const runId = Number(context.env.GITHUB_RUN_ID)
-  if (!Number.isInteger(runId) || runId <= 0 || !context.env.GITHUB_REPOSITORY)
-    return 'unknown (run outside GitHub Actions)'
-  const client = repo ?? lazyGate(context)()
-  if (client === undefined) return 'unknown (run outside GitHub Actions)'
+  if (!Number.isInteger(runId) || runId <= 0) {
+    return context.operator ?? 'unknown (run outside GitHub Actions)'
+  }
   try {
-    return (await client.runTriggeredBy(runId)) ?? 'unknown'
+    return (await repo.runTriggeredBy(runId)) ?? 'unknown'
   } catch (error) {
     // In an emergency the rollback goes ahead; the tag says the name could not be read, and the log says why.
     if (!(error instanceof GitHubApiError)) throw error

@@ -16,7 +16,10 @@ import type { CommandContext, CommandOutcome } from './command.js'
  */
 export async function verifyCommand(context: CommandContext): Promise<CommandOutcome> {
   const settings = gitHubSettings(context.env, context.inputs.githubToken)
-  const repo = new PromotionRepository(createOctokit(settings), settings)
+  const repo = new PromotionRepository(
+    createOctokit(settings, message => context.log.warning(message)),
+    settings
+  )
   const event = readRunEvent(context.env)
   if (event.pullRequestNumber === undefined) {
     throw new Error(

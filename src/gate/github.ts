@@ -1,6 +1,8 @@
 import { InputError } from '../inputs.js'
 import { getOctokit } from '@actions/github'
 import { retry } from '@octokit/plugin-retry'
+import { throttling } from '@octokit/plugin-throttling'
+import Bottleneck from 'bottleneck/light.js'
 
 export type Octokit = ReturnType<typeof getOctokit>
 
@@ -11,6 +13,8 @@ export interface GitHubSettings {
   apiUrl: string
   serverUrl: string
   token: string
+  /** Milliseconds between two writes (GitHub asks for one second between mutating requests to avoid its secondary limits). */
+  writeSpacingMs: number
 }
 
 export function gitHubSettings(env: NodeJS.ProcessEnv, token: string | undefined): GitHubSettings {
@@ -26,14 +30,37 @@ export function gitHubSettings(env: NodeJS.ProcessEnv, token: string | undefined
       'Input `github-token` is empty: the pull-request gate needs a token (default `${{ github.token }}`).'
     )
   }
+  const apiUrl = (env.GITHUB_API_URL || GITHUB_COM_API).replace(/\/+$/, '')
   return {
     owner,
     repo,
-    apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    apiUrl,
     serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
-    token
+    token,
+    writeSpacingMs: writeSpacing(env.PROMOTION_GATE_GITHUB_WRITE_SPACING_MS, apiUrl)
   }
 }
+
+const GITHUB_COM_API = 'https://api.github.com'
+
+/**
+ * GitHub.com asks for a second between mutating requests (its secondary rate limits); GitHub Enterprise Server has
+ * those limits off unless its admin turns them on, so elsewhere writes are not spaced unless the variable says so.
+ */
+function writeSpacing(raw: string | undefined, apiUrl: string): number {
+  if (raw === undefined || raw.trim() === '') return apiUrl === GITHUB_COM_API ? 1000 : 0
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0) {
+    throw new InputError(
+      `PROMOTION_GATE_GITHUB_WRITE_SPACING_MS must be a whole number of milliseconds, got "${raw}"`
+    )
+  }
+  return value
+}
+
+/** Rate limits wait and retry this many times; a longer wait than this fails the step instead. */
+const RATE_LIMIT_RETRIES = 2
+const LONGEST_RATE_LIMIT_WAIT_S = 120
 
 /** A GitHub API error in words: the endpoint, the status and GitHub's message, never the token. */
 export class GitHubApiError extends Error {
@@ -51,13 +78,49 @@ export function isGitHubStatus(error: unknown, status: number): boolean {
   return error instanceof GitHubApiError && error.status === status
 }
 
-export function createOctokit(settings: GitHubSettings): Octokit {
-  const octokit = getOctokit(settings.token, { baseUrl: settings.apiUrl, retry: { retries: 3 } }, retry)
+/**
+ * The API client: retries of transient failures (plugin-retry), and GitHub's rate limits obeyed (plugin-throttling:
+ * it waits for `retry-after` or the reset time, then retries), writes spaced as GitHub's best practices ask.
+ */
+export function createOctokit(settings: GitHubSettings, warn: (message: string) => void): Octokit {
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, options: { method?: string; url?: string }, _octokit: unknown, retryCount: number) => {
+      const endpoint = `${options.method ?? ''} ${options.url ?? ''}`.trim()
+      if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > LONGEST_RATE_LIMIT_WAIT_S) {
+        warn(`GitHub's ${kind} stopped ${endpoint}; it asks to wait ${retryAfter} s, longer than this run waits.`)
+        return false
+      }
+      warn(`GitHub's ${kind} hit ${endpoint}; waiting ${retryAfter} s before retrying.`)
+      return true
+    }
+  const octokit = getOctokit(
+    settings.token,
+    {
+      baseUrl: settings.apiUrl,
+      // 429 and rate-limit 403s are the throttling plugin's to wait for; retrying them at once would not help.
+      retry: { retries: 3, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+      throttle: {
+        onRateLimit: onLimit('rate limit'),
+        onSecondaryRateLimit: onLimit('secondary rate limit'),
+        write: new Bottleneck.Group({ maxConcurrent: 1, minTime: settings.writeSpacingMs })
+      }
+    },
+    retry,
+    throttling
+  )
   octokit.hook.error('request', async (error, options) => {
     const status = (error as { status?: number }).status ?? 0
-    const data = (error as { response?: { data?: { message?: string } } }).response?.data
+    const data = (error as { response?: { data?: { message?: string; errors?: unknown } } }).response?.data
     const endpoint = `${options.method} ${String(options.url)}`
-    throw new GitHubApiError(endpoint, status, data?.message ?? (error as Error).message)
+    // A 422 says what failed in `errors` ("A pull request already exists for …"), under "Validation Failed".
+    const details = Array.isArray(data?.errors)
+      ? data.errors.flatMap(e =>
+          typeof e === 'string' ? [e] : typeof e?.message === 'string' ? [e.message as string] : []
+        )
+      : []
+    const message = [data?.message ?? (error as Error).message, ...details].join(': ')
+    throw new GitHubApiError(endpoint, status, message)
   })
   return octokit
 }

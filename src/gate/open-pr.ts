@@ -11,6 +11,7 @@ import {
 import { MARKERS, promotionBranch, versionOfBranch } from './names.js'
 import { checkAutomatedPushes } from './gate-writes.js'
 import { pushersOf } from './pushers.js'
+import { GitHubApiError, isGitHubStatus } from './github.js'
 import type { PromotionRepository, PullRequestFacts } from './repository.js'
 import { compareVersions } from '../registry/lifecycle/index.js'
 
@@ -35,6 +36,8 @@ export interface OpenedPullRequest {
   created: boolean
   recordPath: string
   superseded: number[]
+  /** What went wrong after the pull request existed and did not stop it (a reviewer who could not be requested). */
+  warnings: string[]
 }
 
 // GitHub refuses pull-request bodies longer than 65,536 characters.
@@ -61,6 +64,33 @@ export interface RecordChange {
   registryProduction: () => Promise<string[]>
 }
 
+/** A record pull request whose every read and check is done: `open` makes the writes, and nothing was written yet. */
+export interface PreparedPullRequest {
+  open(): Promise<OpenedPullRequest>
+}
+
+interface RepositoryState {
+  defaultBranch: string
+  baseSha: string
+  currentFile: { content: string; sha: string } | undefined
+  branchSha: string | undefined
+  open: PullRequestFacts[]
+  mine: PullRequestFacts | undefined
+}
+
+/**
+ * Reads what a record pull request needs and refuses a branch or pull request the gate did not write, before the
+ * caller writes anything anywhere (the registry included): a refusal then leaves everything as it was.
+ */
+export async function prepareRecordPullRequest(
+  repo: PromotionRepository,
+  change: RecordChange
+): Promise<PreparedPullRequest> {
+  const path = recordPath(change.recordsFolder, change.model)
+  const state = await readRepositoryState(repo, change, path)
+  return { open: () => writeRecordPullRequest(repo, change, path, state) }
+}
+
 /**
  * Opens a pull request that changes a model's record file, or finds the one a previous run opened: a branch from
  * the default branch with one commit writing the record. An existing branch keeps its record, since reviewers may
@@ -70,8 +100,15 @@ export async function openRecordPullRequest(
   repo: PromotionRepository,
   change: RecordChange
 ): Promise<OpenedPullRequest> {
+  return (await prepareRecordPullRequest(repo, change)).open()
+}
+
+async function readRepositoryState(
+  repo: PromotionRepository,
+  change: RecordChange,
+  path: string
+): Promise<RepositoryState> {
   const defaultBranch = await repo.defaultBranch()
-  const path = recordPath(change.recordsFolder, change.model)
   const [baseSha, currentFile, branchSha, open] = await Promise.all([
     repo.branchSha(defaultBranch),
     repo.readFile(path, defaultBranch),
@@ -82,36 +119,111 @@ export async function openRecordPullRequest(
     throw new Error(`The default branch ${defaultBranch} has no commit to branch from.`)
   const mine = open.find(pull => pull.headRef === change.branch && pull.headRepo === repo.fullName)
   if (branchSha !== undefined) await refuseForeignBranch(repo, change, path, branchSha, mine)
-  if (branchSha === undefined) {
-    const current = currentFile ? recordEntries(currentFile.content, path) : undefined
-    await repo.createBranch(change.branch, baseSha)
+  return { defaultBranch, baseSha, currentFile, branchSha, open, mine }
+}
+
+async function writeRecordPullRequest(
+  repo: PromotionRepository,
+  change: RecordChange,
+  path: string,
+  prepared: RepositoryState
+): Promise<OpenedPullRequest> {
+  let state = prepared
+  if (state.branchSha === undefined) {
+    const created = await createBranchUnlessRaced(repo, change.branch, state.baseSha)
+    // Another run created the branch between our read and our write: judge it as any existing branch.
+    if (!created) state = await readRepositoryState(repo, change, path)
+  }
+  if (state.branchSha === undefined) {
+    const current = state.currentFile ? recordEntries(state.currentFile.content, path) : undefined
     await repo.writeFile(
       path,
       change.branch,
       renderRecord(change.model, change.entries(current)),
       change.title,
-      currentFile?.sha
+      state.currentFile?.sha
     )
   }
 
-  let pull: { number: number; url: string }
-  if (mine !== undefined) {
-    if (change.refreshBody) {
-      const body = fitMarkdown(`${MARKERS.pullRequest}\n${await change.body()}`, MAX_BODY)
-      if (mine.title !== change.title || mine.body !== body) {
-        await repo.updatePullRequest(mine.number, { title: change.title, body })
-      }
+  const body = async () => fitMarkdown(`${MARKERS.pullRequest}\n${await change.body()}`, MAX_BODY)
+  let mine = state.mine
+  if (mine === undefined) {
+    const created = await createPullRequestUnlessRaced(repo, change, state.defaultBranch, await body())
+    if ('number' in created) {
+      return finishPullRequest(repo, change, path, state.open, created, true)
     }
-    pull = mine
-  } else {
-    const body = fitMarkdown(`${MARKERS.pullRequest}\n${await change.body()}`, MAX_BODY)
-    pull = await repo.createPullRequest(change.branch, defaultBranch, change.title, body)
+    // Another run opened it first (GitHub answers 422 "A pull request already exists"): update that one.
+    mine = created.existing
   }
+  if (change.refreshBody) {
+    const fresh = await body()
+    if (mine.title !== change.title || mine.body !== fresh) {
+      await repo.updatePullRequest(mine.number, { title: change.title, body: fresh })
+    }
+  }
+  return finishPullRequest(repo, change, path, state.open, mine, false)
+}
+
+async function createBranchUnlessRaced(
+  repo: PromotionRepository,
+  branch: string,
+  sha: string
+): Promise<boolean> {
+  try {
+    await repo.createBranch(branch, sha)
+    return true
+  } catch (error) {
+    // GitHub: 422 "Reference already exists" (docs.github.com/rest/git/refs#create-a-reference).
+    if (isGitHubStatus(error, 422) && /already exists/i.test((error as Error).message)) return false
+    throw error
+  }
+}
+
+async function createPullRequestUnlessRaced(
+  repo: PromotionRepository,
+  change: RecordChange,
+  base: string,
+  body: string
+): Promise<PullRequestFacts | { existing: PullRequestFacts }> {
+  try {
+    return await repo.createPullRequest(change.branch, base, change.title, body)
+  } catch (error) {
+    // GitHub: 422 "A pull request already exists for owner:branch." (docs.github.com/rest/pulls/pulls#create-a-pull-request).
+    if (!isGitHubStatus(error, 422) || !/already exists/i.test((error as Error).message)) throw error
+    const open = await repo.openPullRequests()
+    const existing = open.find(pull => pull.headRef === change.branch && pull.headRepo === repo.fullName)
+    if (existing === undefined) throw error
+    if (!existing.authorIsBot) {
+      throw new Error(
+        `The pull request #${existing.number} on ${change.branch} was opened by ${existing.author}, not by the gate, while this run was writing it; the gate adopts only pull requests it opened: delete the branch and close #${existing.number} to let the gate open a fresh one.`,
+        { cause: error }
+      )
+    }
+    return { existing }
+  }
+}
+
+async function finishPullRequest(
+  repo: PromotionRepository,
+  change: RecordChange,
+  path: string,
+  open: PullRequestFacts[],
+  pull: { number: number; url: string },
+  created: boolean
+): Promise<OpenedPullRequest> {
   const teams = change.reviewers.filter(r => r.includes('/')).map(r => r.replace(/^@/, '').split('/')[1])
   const users = change.reviewers.filter(r => !r.includes('/')).map(r => r.replace(/^@/, ''))
+  const warnings: string[] = []
   await Promise.all([
     repo.addLabels(pull.number, change.labels),
-    repo.requestReviewers(pull.number, users, teams)
+    // The pull request exists and is the gate: a reviewer GitHub will not request (not a collaborator, a team
+    // without access) is for a person to fix, and approvals are checked at merge whatever was requested.
+    repo.requestReviewers(pull.number, users, teams).catch((error: unknown) => {
+      if (!(error instanceof GitHubApiError)) throw error
+      warnings.push(
+        `Pull request #${pull.number}: the reviewers ${change.reviewers.join(', ')} could not be requested (${error.message}); request them by hand, or fix production.reviewers in the policy.`
+      )
+    })
   ])
 
   const superseded = open.filter(
@@ -128,9 +240,10 @@ export async function openRecordPullRequest(
   return {
     number: pull.number,
     url: pull.url,
-    created: mine === undefined,
+    created,
     recordPath: path,
-    superseded: superseded.map(old => old.number)
+    superseded: superseded.map(old => old.number),
+    warnings
   }
 }
 
@@ -179,15 +292,15 @@ async function refuseForeignBranch(
 }
 
 /**
- * Opens (or updates) the promotion pull request of a passing version, on branch `promotion/<model>/v<version>`.
+ * Prepares the promotion pull request of a passing version (opened, or updated, by `open`), on branch `promotion/<model>/v<version>`.
  * Older open promotion pull requests of the same model are closed as superseded.
  */
-export function openPromotionPullRequest(
+export function preparePromotionPullRequest(
   repo: PromotionRepository,
   request: PromotionRequest
-): Promise<OpenedPullRequest> {
+): Promise<PreparedPullRequest> {
   const path = recordPath(request.recordsFolder, request.model)
-  return openRecordPullRequest(repo, {
+  return prepareRecordPullRequest(repo, {
     model: request.model,
     recordsFolder: request.recordsFolder,
     branch: promotionBranch(request.model, request.version),

@@ -8,6 +8,7 @@ export type RuleVerdict = 'pass' | 'fail' | 'warn'
 export interface RuleResult {
   rule: string
   verdict: RuleVerdict
+  /** Whether the rule can stop the version: false only for `severity: warn` (reported as "warn only"). */
   blocking: boolean
   observed?: number | string
   threshold?: string
@@ -95,7 +96,7 @@ function missing(rule: string, reason: string, policy: MissingPolicy | undefined
   const effective = policy ?? scope.onMissing
   const verdict: RuleVerdict = effective === 'pass' ? 'pass' : effective === 'warn' ? 'warn' : 'fail'
   const suffix = effective === 'fail' ? ' (fails closed)' : ` (on_missing: ${effective})`
-  return { rule, verdict, blocking: effective === 'fail', reason: `${reason}${suffix}` }
+  return { rule, verdict, blocking: true, reason: `${reason}${suffix}` }
 }
 
 function runProblem(scope: Scope): string {
@@ -196,7 +197,6 @@ function evaluateMetric(rule: MetricRule, scope: Scope): RuleResult {
     return {
       ...result,
       verdict: onNoBaseline,
-      blocking: onNoBaseline === 'fail',
       reason: `no champion yet to compare with (on_no_baseline: ${onNoBaseline})`
     }
   }

@@ -39,11 +39,14 @@ export class MlflowResponseError extends Error {
   }
 }
 
+/**
+ * MLflow said the model, version or run does not exist. A 404 without MLflow's error code is not that: it is a path
+ * the server does not serve (a tracking URI with a wrong path, a proxy), and taking it for "no such model" would let
+ * a misconfigured audit or evaluate report a clean registry.
+ */
 export function isNotFound(error: unknown): boolean {
   return (
     error instanceof MlflowApiError &&
-    (error.errorCode === 'RESOURCE_DOES_NOT_EXIST' ||
-      error.errorCode === 'NOT_FOUND' ||
-      error.httpStatus === 404)
+    (error.errorCode === 'RESOURCE_DOES_NOT_EXIST' || error.errorCode === 'NOT_FOUND')
   )
 }

@@ -167,6 +167,9 @@ export class MlflowHttp {
     }
     message ??= describeBody(response)
     if (response.status === 401) message += ' (check the MLflow credentials)'
+    if (errorCode === 'ENDPOINT_NOT_FOUND') {
+      message += ` (the server does not serve ${endpoint}: check that the tracking URI is the MLflow server's root, with the right path)`
+    }
     return new MlflowApiError({
       errorCode,
       message: this.redact(message),

@@ -34,7 +34,7 @@ export interface VersionEvaluation {
   keyMetrics: string[]
   /** The tags written to the version (or that a dry run would write). */
   tags: Record<string, string>
-  /** The production versions when it was evaluated (not known for an unchanged re-run). */
+  /** The production versions when it was evaluated (or, for an unchanged re-run, when it was looked at again). */
   production?: string[]
   /** The promotion pull request opened or updated for a passing version. */
   pullRequest?: { number: number; url: string; created: boolean; superseded: number[] }

@@ -80,6 +80,11 @@ export class StandInServer {
     const method = request.method ?? 'GET'
     const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`)
     const rawBody = await readBody(request)
+    const interleave = this.world.interleave
+    if (interleave?.matches(method, url.pathname)) {
+      this.world.interleave = undefined
+      await interleave.act()
+    }
     const user = this.authenticate(request)
     const reply = this.reply(method, url, rawBody, user)
     this.recorder.requests.push({
@@ -116,6 +121,27 @@ export class StandInServer {
     }
     const { operationId } = match.operation
     if (user === undefined) return { status: 401, body: errorBody('Bad credentials') }
+    const limited = this.world.rateLimited
+    if (limited.remaining > 0) {
+      limited.remaining -= 1
+      return limited.kind === 'secondary'
+        ? {
+            status: 403,
+            headers: { 'retry-after': '1' },
+            body: errorBody(
+              'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
+            )
+          }
+        : {
+            status: 403,
+            headers: {
+              'x-ratelimit-limit': '5000',
+              'x-ratelimit-remaining': '0',
+              'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1)
+            },
+            body: errorBody(`API rate limit exceeded for user ID ${user.id}.`)
+          }
+    }
 
     let body: unknown
     try {

@@ -299,6 +299,20 @@ export class GitHubStandIn {
 
   // ---- inspection ----------------------------------------------------------------------------------
 
+  /**
+   * Before the first request matching `method` and `path` (a pattern on the path) is served, `act` runs to its end:
+   * another client's work landing between a client's read and its write (a race, made deterministic).
+   */
+  interleave(method: string, path: RegExp, act: () => Promise<void>): void {
+    this.world.interleave = { matches: (m, p) => m === method && path.test(p), act }
+  }
+
+  /** The next `count` authenticated requests are refused by GitHub's primary or secondary rate limit. */
+  rateLimitNext(count: number, kind: 'primary' | 'secondary'): void {
+    this.world.rateLimited.kind = kind
+    this.world.rateLimited.remaining = count
+  }
+
   readFile(repo: string, ref: string, path: string): string | undefined {
     const repository = this.world.requireRepository(repo)
     const sha = this.world.resolve(repository, ref)

@@ -211,6 +211,15 @@ const key = (name: string) => name.toLowerCase()
 /** Everything the stand-in knows: accounts, repositories, their Git history and their pull requests. */
 export class World {
   readonly git = new CommitStore()
+  /**
+   * Authenticated requests still to be refused by a rate limit, as GitHub refuses them
+   * (docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit): `primary`
+   * answers 403 with `x-ratelimit-remaining: 0` and the reset time, `secondary` 403 with `retry-after` and the
+   * message "You have exceeded a secondary rate limit".
+   */
+  readonly rateLimited: { kind: 'primary' | 'secondary'; remaining: number } = { kind: 'secondary', remaining: 0 }
+  /** Run (once) before the first request it matches is served: what another client did in the meantime. */
+  interleave?: { matches: (method: string, path: string) => boolean; act: () => Promise<void> }
   readonly users = new Map<string, User>()
   readonly organizations = new Map<string, Organization>()
   readonly teams = new Map<string, Team>()
