@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import type { z } from 'zod'
+import { closestName } from './did-you-mean.js'
 export interface FileProblem {
   file: string
   line: number
@@ -69,9 +70,17 @@ export function parseYamlFile<T>(text: string, file: string, options: YamlFileOp
     throw fail([at(0, `the ${what} could not be read: ${(error as Error).message}`)])
   }
   if (value === null || value === undefined) throw fail([at(0, `the ${what} is empty`)])
-  const result = options.schema.safeParse(value)
+  // The keys valid where an unknown key was found, for "did you mean …?": the strict object that refused the key
+  // is only at hand while zod reports it. Keyed by the issue's `keys` array, which the reported issue shares.
+  const validKeys = new WeakMap<readonly string[], string[]>()
+  const result = options.schema.safeParse(value, {
+    error: issue => {
+      if (issue.code === 'unrecognized_keys') validKeys.set(issue.keys, keysValidAt(issue.inst, issue.input))
+      return undefined
+    }
+  })
   if (result.success) return result.data
-  const problems = flattenIssues(result.error.issues, [], value, options.unionKinds ?? []).map(
+  const problems = flattenIssues(result.error.issues, [], value, options.unionKinds ?? [], validKeys).map(
     ({ path, message, key }) => at(offsetOf(doc, path, key), `${describePath(path)}${message}`)
   )
   throw fail(dedupe(problems))
@@ -84,11 +93,20 @@ interface FlatIssue {
   key?: string
 }
 
+/** The keys a strict object schema declares, less those the object already has. */
+function keysValidAt(schema: unknown, input: unknown): string[] {
+  const shape = (schema as { _zod?: { def?: { shape?: unknown } } } | undefined)?._zod?.def?.shape
+  if (shape === null || typeof shape !== 'object') return []
+  const present = input !== null && typeof input === 'object' ? Object.keys(input) : []
+  return Object.keys(shape).filter(key => !present.includes(key))
+}
+
 function flattenIssues(
   issues: readonly z.core.$ZodIssue[],
   prefix: Path,
   root: unknown,
-  kinds: readonly string[]
+  kinds: readonly string[],
+  validKeys: WeakMap<readonly string[], string[]>
 ): FlatIssue[] {
   const flat: FlatIssue[] = []
   for (const issue of issues) {
@@ -99,14 +117,19 @@ function flattenIssues(
       const kindIndex = isRule ? kinds.findIndex(kind => kind in value) : -1
       if (!isRule) {
         // A union of plain values (e.g. a status or a list of statuses): the first option says what is wanted.
-        flat.push(...flattenIssues(issue.errors[0] ?? [], path, root, kinds))
+        flat.push(...flattenIssues(issue.errors[0] ?? [], path, root, kinds, validKeys))
       } else if (kindIndex === -1 || issue.errors[kindIndex] === undefined) {
         flat.push({ path, message: `a rule needs one of the keys ${kinds.join(', ')}` })
       } else {
-        flat.push(...flattenIssues(issue.errors[kindIndex], path, root, kinds))
+        flat.push(...flattenIssues(issue.errors[kindIndex], path, root, kinds, validKeys))
       }
     } else if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) flat.push({ path, key, message: `unknown key \`${key}\`` })
+      const valid = validKeys.get(issue.keys) ?? []
+      for (const key of issue.keys) {
+        const meant = closestName(key, valid)
+        const hint = meant === undefined ? '' : `; did you mean \`${meant}\`?`
+        flat.push({ path, key, message: `unknown key \`${key}\`${hint}` })
+      }
     } else {
       flat.push({ path, message: issue.message })
     }

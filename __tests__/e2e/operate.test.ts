@@ -5,7 +5,7 @@ import type { LifecycleKind } from '../../src/registry/lifecycle/index.js'
 import { workspaceWith } from '../harness/commands.js'
 import { POLICY } from '../harness/gate-world.js'
 import { useGateWorld } from '../harness/gate-suite.js'
-import { runBundle } from '../harness/runner.js'
+import { runBundle, runCliBundle } from '../harness/runner.js'
 import { testServers } from '../harness/servers.js'
 
 const [[label, server]] = testServers()
@@ -58,10 +58,9 @@ describe(`rollback against ${label}`, () => {
 
       // Until its record pull request merges, the registry and the record differ by design: audit says whose
       // rollback it was, not "changed outside the gate", and does not fail on it.
-      const audited = await runBundle(
-        world.inputs('audit', { model: s.model, 'fail-on-drift': 'true' }),
-        { env: world.env(s) }
-      )
+      const audited = await runBundle(world.inputs('audit', { model: s.model, 'fail-on-drift': 'true' }), {
+        env: world.env(s)
+      })
       expect(audited.stdout).not.toContain('::error')
       expect(audited.outputs.decision).toBe('clean')
       expect(audited.summary).toContain(`### ⏪ ${s.model}`)
@@ -144,6 +143,38 @@ describe(`rollback against ${label}`, () => {
     expect(dry.outputs.decision).toBe('planned')
     expect(dry.summary).toContain('Rollback planned (dry run)')
     expect(await world.registryState(s)).toEqual(before)
+  })
+
+  it('from the CLI outside Actions, records the --actor (else the CI variable) and where the name came from', async () => {
+    const s = await world.scenario([weaker, stronger])
+    const [v1, v2] = s.versions
+    await world.promoteThroughGate(s, v1)
+    await world.promoteThroughGate(s, v2)
+    const env = {
+      GITHUB_REPOSITORY: s.repo,
+      GITHUB_API_URL: world.github.url,
+      GITHUB_TOKEN: world.bot.token,
+      MLFLOW_TRACKING_URI: server.url,
+      GITLAB_USER_LOGIN: 'gitlab-dave'
+    }
+    const rollback = (...extra: string[]) =>
+      runCliBundle(['rollback', '--model', s.model, '--reason', 'drill', '--no-open-pr', ...extra], {
+        cwd: s.workspace,
+        env
+      })
+    const byActor = await rollback('--actor', 'alice', '--format', 'json')
+    expect(byActor.stderr).not.toContain('error')
+    expect(byActor.status).toBe(0)
+    expect((await world.promotionTags(s, v2))['promotion.rolled_back_by']).toBe('alice (--actor)')
+
+    // Back to v2 through the same command, then without --actor: GitLab's variable names the person.
+    await runCliBundle(['rollback', '--model', s.model, '--version', v2, '--reason', 'undo', '--no-open-pr'], {
+      cwd: s.workspace,
+      env
+    })
+    const byVariable = await rollback('--version', v1)
+    expect(byVariable.status).toBe(0)
+    expect((await world.promotionTags(s, v2))['promotion.rolled_back_by']).toBe('gitlab-dave (GITLAB_USER_LOGIN)')
   })
 })
 
@@ -239,7 +270,11 @@ describe(`audit against ${label}`, () => {
   it('never fails open: a tracking URI with a wrong path, or a registry without any of the models, is an error', async () => {
     const s = await world.scenario([weaker, stronger], { champion: 0 })
     const wrongPath = await runBundle(
-      world.inputs('audit', { model: s.model, 'tracking-uri': `${server.url}/not-mlflow`, 'fail-on-drift': 'true' }),
+      world.inputs('audit', {
+        model: s.model,
+        'tracking-uri': `${server.url}/not-mlflow`,
+        'fail-on-drift': 'true'
+      }),
       { env: world.env(s) }
     )
     expect(wrongPath.status).toBe(1)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { parseRecord } from '../../src/gate/record.js'
 import { parsePolicy, PolicyError } from '../../src/policy/load.js'
 import { CORPUS, VALID } from './policy-corpus.js'
 
@@ -78,6 +79,58 @@ models:
     expect(problems.map(p => `${p.line}:${p.column}: ${p.message}`)).toEqual(expected)
     expect(problems.every(p => p.file === FILE)).toBe(true)
     expect((error as Error).message.split('\n')[0]).toBe(`${FILE}:${expected[0]}`)
+  })
+
+  /** The problems of a file, as `line:column: message`. */
+  function problemsOf(parse: () => unknown): string[] {
+    try {
+      parse()
+    } catch (error) {
+      return (error as PolicyError).problems.map(p => `${p.line}:${p.column}: ${p.message}`)
+    }
+    throw new Error('expected problems')
+  }
+
+  it('suggests the key meant by a typo, from the keys valid at that place', () => {
+    const rule = (text: string) =>
+      `version: 1\nmodels:\n  m:\n    staging:\n      rules:\n        - { ${text} }\n`
+    expect(problemsOf(() => parsePolicy(rule('metric: a, mni: 1'), FILE))).toEqual([
+      '6:24: models.m.staging.rules[0]: unknown key `mni`; did you mean `min`?',
+      '6:11: models.m.staging.rules[0]: metric rule "a" needs `min`, `max` or `baseline: champion`'
+    ])
+    // The keys of the rule's own kind, at any depth: a tag rule inside `all`, a signature rule.
+    expect(problemsOf(() => parsePolicy(rule('all: [ { tag: t, equal: x } ]'), FILE))).toContain(
+      '6:30: models.m.staging.rules[0].all[0]: unknown key `equal`; did you mean `equals`?'
+    )
+    expect(problemsOf(() => parsePolicy(rule('signature: required, severty: warn'), FILE))).toEqual([
+      '6:34: models.m.staging.rules[0]: unknown key `severty`; did you mean `severity`?'
+    ])
+    expect(problemsOf(() => parsePolicy(rule('metric: a, min: 1, max_regresion: 1'), FILE))).toEqual([
+      '6:32: models.m.staging.rules[0]: unknown key `max_regresion`; did you mean `max_regression`?'
+    ])
+    // Other levels: the model entry, the top level.
+    const stagin = VALID.replace('    staging:', '    stagin:')
+    expect(problemsOf(() => parsePolicy(stagin, FILE))).toContain(
+      '4:5: models.fraud-detector: unknown key `stagin`; did you mean `staging`?'
+    )
+    expect(problemsOf(() => parsePolicy(VALID + 'registri: {}\n', FILE))).toEqual([
+      '8:1: unknown key `registri`; did you mean `registry`?'
+    ])
+    // Promotion records too.
+    expect(
+      problemsOf(() => parseRecord('model: m\nproduction:\n  - version: 1\n    trafic: 100\n', 'r.yml'))
+    ).toEqual(['4:5: production[0]: unknown key `trafic`; did you mean `traffic`?'])
+  })
+
+  it('suggests nothing far from every valid key, nor a key the object already has', () => {
+    const rule = (text: string) =>
+      `version: 1\nmodels:\n  m:\n    staging:\n      rules:\n        - { ${text} }\n`
+    expect(problemsOf(() => parsePolicy(rule('metric: a, min: 1, mni: 2'), FILE))).toEqual([
+      '6:32: models.m.staging.rules[0]: unknown key `mni`'
+    ])
+    expect(problemsOf(() => parsePolicy(rule('metric: a, min: 1, threshold: 2'), FILE))).toEqual([
+      '6:32: models.m.staging.rules[0]: unknown key `threshold`'
+    ])
   })
 
   it('refuses a policy larger than 256 KiB', () => {

@@ -35,7 +35,9 @@ export async function findTargets(
 ): Promise<Targets> {
   if (model === undefined) {
     if (version !== undefined) {
-      throw new InputError('Input `version` needs `model`: say which registered model the version belongs to.')
+      throw new InputError(
+        'The input `version` needs the input `model`: say which registered model the version belongs to.'
+      )
     }
     return pollModels(client, lifecycle, await coveredModels(client, policy))
   }

@@ -217,7 +217,9 @@ export function planRollback(
     return { model, target, retired: [...new Set(retired)], resumed: true }
   }
   if (production.length === 0 && explicit === undefined) {
-    throw new Error(`${model} has no production version to roll back from; give \`version\` to restore one.`)
+    throw new Error(
+      `${model} has no production version to roll back from; give the input \`version\` to restore one.`
+    )
   }
   const target = explicit
   return {
@@ -244,7 +246,7 @@ async function previousFromHistory(
     entries.length !== current.size || entries.some(entry => !current.has(entry.version))
   for await (const merge of gateMerges(repo, registry, options, differs)) return merge.entries[0].version
   throw new Error(
-    `No earlier production of ${model} is in the record’s history (${options.recordFile} on the default branch, merged through the gate); give \`version\` of a version that was in production through the gate.`
+    `No earlier production of ${model} is in the record’s history (${options.recordFile} on the default branch, merged through the gate); give the input \`version\` of a version that was in production through the gate.`
   )
 }
 

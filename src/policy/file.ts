@@ -50,7 +50,9 @@ export async function loadPolicyFile(workspace: string, policyPath: string): Pro
       )
     }
     if (code === undefined) throw error // one of the messages above
-    throw new InputError(`The policy file ${shown} cannot be read: ${(error as Error).message}`, { cause: error })
+    throw new InputError(`The policy file ${shown} cannot be read: ${(error as Error).message}`, {
+      cause: error
+    })
   }
   return { policy: parsePolicy(content.toString('utf8'), shown), path: shown, sha: gitBlobSha(content) }
 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/* eslint-disable @typescript-eslint/no-require-imports */
+// The `mlflow-promotion-gate` command. The CLI bundle (dist/cli/index.js) needs Node.js 22.19 or later (its HTTP
+// client, undici 8, uses APIs older versions lack, and dies with a TypeError on them), so this file checks the
+// version first and says in one line what is needed. It must run on any Node.js: CommonJS, ES5 syntax, no import.
+'use strict'
+
+var version = process.versions.node
+var parts = version.split('.')
+var major = parseInt(parts[0], 10)
+var minor = parseInt(parts[1], 10)
+// 22.19+ (22 LTS) or 24+; 23 is left out, it never had everything 22.19 has.
+var supported = major === 22 ? minor >= 19 : major >= 24
+
+if (!supported) {
+  process.stderr.write(
+    'mlflow-promotion-gate needs Node.js 22.19 or later (22 LTS, or 24 and later); this is Node.js ' +
+      version +
+      ' (' +
+      process.execPath +
+      ').\n'
+  )
+  process.exitCode = 2
+} else {
+  var path = require('path')
+  var url = require('url')
+  var bundle = url.pathToFileURL(path.join(__dirname, '..', 'dist', 'cli', 'index.js')).href
+  // Through Function, so that Node.js versions too old to parse `import()` can still read this file.
+  var load = new Function('specifier', 'return import(specifier)')
+  load(bundle).catch(function (error) {
+    process.stderr.write(
+      'mlflow-promotion-gate: ' + (error && error.stack ? error.stack : String(error)) + '\n'
+    )
+    process.exitCode = 1
+  })
+}
