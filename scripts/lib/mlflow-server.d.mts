@@ -24,3 +24,5 @@ export function startMlflowServer(options: {
 export function seedMlflowServer(
   server: MlflowServer
 ): Promise<import('../../__tests__/harness/servers.js').SeedManifest>
+/** Stops every child (venv build, seeding) still running: for a harness interrupted part-way. */
+export function stopLiveChildren(): void
