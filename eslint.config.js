@@ -19,5 +19,63 @@ export default tseslint.config(
     files: ['__tests__/**', 'scripts/**', 'tools/**'],
     rules: { 'no-console': 'off' }
   },
+  ...layerRules(),
   prettier
 )
+
+/**
+ * The import rules of ARCHITECTURE.md: the domain imports no adapter and nothing with I/O; the two adapters (MLflow
+ * in src/registry, GitHub in src/github) never import each other, nor the workflows (src/gate) or the commands;
+ * the report renders domain values only. `@typescript-eslint/no-restricted-imports` also sees `import type`.
+ */
+function layerRules() {
+  const outside = (...folders) =>
+    folders.map(folder => ({
+      group: [`**/${folder}`, `**/${folder}/**`, `./${folder}`, `./${folder}/**`],
+      message: `ARCHITECTURE.md: this layer may not import src/${folder}.`
+    }))
+  const rule = (files, folders, extra = []) => ({
+    files,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...outside(...folders), ...extra] }]
+    }
+  })
+  const entryPoints = [
+    '**/cli.js',
+    '**/cli-*.js',
+    '**/main.js',
+    '**/execute.js',
+    '**/context.js',
+    '**/operator.js'
+  ]
+  const fromEntryPoints = {
+    group: entryPoints,
+    message: 'ARCHITECTURE.md: only the entry points import these.'
+  }
+  return [
+    rule(
+      ['src/domain/**'],
+      ['registry', 'github', 'gate', 'commands', 'report'],
+      [
+        fromEntryPoints,
+        {
+          group: [
+            'node:fs',
+            'node:fs/*',
+            'node:child_process',
+            'node:http',
+            'node:https',
+            'node:net',
+            'node:os'
+          ],
+          message: 'ARCHITECTURE.md: the domain does no I/O.'
+        },
+        { group: ['undici', '@actions/*', '@octokit/*'], message: 'ARCHITECTURE.md: the domain does no I/O.' }
+      ]
+    ),
+    rule(['src/registry/**'], ['github', 'gate', 'commands', 'report'], [fromEntryPoints]),
+    rule(['src/github/**'], ['registry', 'gate', 'commands', 'report'], [fromEntryPoints]),
+    rule(['src/report/**'], ['registry', 'github', 'gate', 'commands'], [fromEntryPoints]),
+    rule(['src/gate/**'], ['commands'], [fromEntryPoints])
+  ]
+}

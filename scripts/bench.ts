@@ -988,7 +988,7 @@ Python loop ask for 1,000 a page, so 2 pages for 2,000 versions, +1) + 3 writes 
 (\`transition-stage\` to \`Archived\` and two \`set-tag\`; no batch endpoint exists) = 2 + 3,000. The action
 also reads each planned version once more just before archiving it (+1,000 \`model-versions/get\`): a version a
 promotion took since the plan was made is left alone (RELIABILITY.md, races). It finds how many requests in flight
-the server takes best as it goes (\`src/operate/pace.ts\`: one, doubling while a batch runs at least 10% faster).
+the server takes best as it goes (\`src/commands/pace.ts\`: one, doubling while a batch runs at least 10% faster).
 
 ## Where the targets stand
 

@@ -3,12 +3,12 @@ import { allOptions, commandHelp, generalHelp, type CliOption } from './cli-opti
 import { markdownToText } from './cli-text.js'
 import { TOOL_VERSION } from './cli-version.js'
 import { cliWords } from './cli-words.js'
-import { closestName } from './did-you-mean.js'
+import { closestName } from './domain/did-you-mean.js'
 import { operatorOutsideActions } from './operator.js'
 import { describeFailure, executeCommand, isUsageProblem } from './execute.js'
 import { COMMANDS, readInputs, type CommandName } from './inputs.js'
 import { inert, type Logger } from './logger.js'
-import { FileProblemsError } from './yaml-file.js'
+import { FileProblemsError } from './domain/yaml-file.js'
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 

@@ -9,7 +9,7 @@ import { createRegistry, maskSecrets, type SecretMasker } from './context.js'
 import { InputError, type CommandName, type Inputs } from './inputs.js'
 import { inert, type Logger } from './logger.js'
 import { RegistryConfigError } from './registry/config.js'
-import { FileProblemsError } from './yaml-file.js'
+import { FileProblemsError } from './domain/yaml-file.js'
 
 const COMMAND_HANDLERS: Record<CommandName, CommandHandler> = {
   evaluate: evaluateCommand,
@@ -49,7 +49,7 @@ export async function executeCommand(inputs: Inputs, runtime: Runtime): Promise<
       now: () => new Date()
     })
   } finally {
-    await registry.http.close()
+    await registry.close()
   }
 }
 

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { malformedEventPayload } from './gate/event.js'
+import { malformedEventPayload } from './github/event.js'
 
 // @actions/github parses the event payload when it is loaded, and crashes on a malformed file with a stack trace:
 // check the file first, and load the action (which uses @actions/github) only when it is sound.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { MARKERS, promotionBranch } from '../../src/gate/names.js'
+import { MARKERS, promotionBranch } from '../../src/domain/names.js'
 import { POLICY, type Scenario } from '../harness/gate-world.js'
 import { useGateWorld } from '../harness/gate-suite.js'
 import { runBundle } from '../harness/runner.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { promotionBranch } from '../../src/gate/names.js'
+import { promotionBranch } from '../../src/domain/names.js'
 import { createLifecycle, type LifecycleKind } from '../../src/registry/lifecycle/index.js'
 import { POLICY, type Scenario, type ScenarioOptions } from '../harness/gate-world.js'
 import { useGateWorld } from '../harness/gate-suite.js'

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals'
 import pLimit from 'p-limit'
 import { archiveCommand } from '../../src/commands/archive.js'
 import { quote } from '../../src/registry/client.js'
-import type { ModelVersion } from '../../src/registry/schemas.js'
+import type { ModelVersion } from '../../src/domain/registry-model.js'
 import { runCommand, workspaceWith } from '../harness/commands.js'
 import { clientFor, createModelFrom, testServers, uniqueName } from '../harness/servers.js'
 

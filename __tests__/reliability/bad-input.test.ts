@@ -5,8 +5,8 @@ import type { IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describeFailure, executeCommand } from '../../src/execute.js'
-import { promotionBranch } from '../../src/gate/names.js'
-import { DEFAULT_RECORDS_FOLDER, recordPath } from '../../src/gate/record.js'
+import { promotionBranch } from '../../src/domain/names.js'
+import { DEFAULT_RECORDS_FOLDER, recordPath } from '../../src/domain/record.js'
 import { readInputs } from '../../src/inputs.js'
 import type { Logger } from '../../src/logger.js'
 import { quote } from '../../src/registry/client.js'
@@ -757,7 +757,11 @@ describe(`bad input against MLflow ${label}`, () => {
       const run = await runBundle(evaluateInputs({ model: own.model, version: own.versions[1] }), {
         env: { ...actionsEnv(own.repo), GITHUB_WORKSPACE: own.workspace }
       })
-      await expectRefusedWithoutWrites(bundleAttempt(run), /already exists and the gate did not write it alone \(alice pushed to it\)/, since)
+      await expectRefusedWithoutWrites(
+        bundleAttempt(run),
+        /already exists and the gate did not write it alone \(alice pushed to it\)/,
+        since
+      )
     })
   })
 

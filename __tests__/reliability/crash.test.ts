@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { gitBlobSha } from '../../src/policy/file.js'
+import { gitBlobSha } from '../../src/commands/policy-file.js'
 import type { LifecycleKind } from '../../src/registry/lifecycle/index.js'
 import type { Scenario } from '../harness/gate-world.js'
 import { useGateWorld } from '../harness/gate-suite.js'

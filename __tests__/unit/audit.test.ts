@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { detectDrift } from '../../src/operate/drift.js'
-import { lifecycleHistory } from '../../src/operate/history.js'
-import type { ModelVersion } from '../../src/registry/schemas.js'
+import { detectDrift } from '../../src/domain/drift.js'
+import { lifecycleHistory } from '../../src/domain/history.js'
+import type { ModelVersion } from '../../src/domain/registry-model.js'
 
 function version(v: string, tags: Record<string, string> = {}): ModelVersion {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { closestName, editDistance } from '../../src/did-you-mean.js'
+import { closestName, editDistance } from '../../src/domain/did-you-mean.js'
 
 describe('did you mean', () => {
   it('counts insertions, deletions, substitutions and neighbour swaps as one edit each', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { evaluatePolicy, signatureBreaks } from '../../src/policy/evaluate.js'
+import { evaluatePolicy, signatureBreaks } from '../../src/domain/policy/evaluate.js'
 import { renderEvaluation, type VersionEvaluation } from '../../src/report/evaluation.js'
-import type { ModelPolicy, Rule } from '../../src/policy/schema.js'
-import type { Evidence, VersionEvidence } from '../../src/registry/evidence.js'
-import type { SignatureField } from '../../src/registry/signature.js'
+import type { ModelPolicy, Rule } from '../../src/domain/policy/schema.js'
+import type { Evidence, VersionEvidence } from '../../src/domain/evidence.js'
+import type { SignatureField } from '../../src/domain/signature.js'
 
 const NOW = new Date('2026-11-26T12:00:00Z')
 const REPORT_BASE: VersionEvaluation = {
@@ -147,7 +147,9 @@ describe('policy evaluator', () => {
       ['warn', true],
       ['warn', false]
     ])
-    const rows = renderEvaluation({ ...REPORT_BASE, rules: verdict.results }).split('\n').filter(l => l.startsWith('| '))
+    const rows = renderEvaluation({ ...REPORT_BASE, rules: verdict.results })
+      .split('\n')
+      .filter(l => l.startsWith('| '))
     expect(rows.filter(row => row.includes('warn only'))).toEqual([expect.stringContaining('accuracy')])
   })
 

@@ -6,11 +6,11 @@ import {
   reviewsBefore,
   type PeopleFacts
 } from '../../src/gate/approvals.js'
-import { pushersOf, type PushFacts } from '../../src/gate/pushers.js'
-import { modelSlug, promotionBranch, versionOfBranch } from '../../src/gate/names.js'
-import { parseRecord, proposeRecord, recordPath, renderRecord } from '../../src/gate/record.js'
-import type { ReviewFacts } from '../../src/gate/repository.js'
-import { FileProblemsError } from '../../src/yaml-file.js'
+import { pushersOf, type PushFacts } from '../../src/domain/pushers.js'
+import { modelSlug, promotionBranch, versionOfBranch } from '../../src/domain/names.js'
+import { parseRecord, proposeRecord, recordPath, renderRecord } from '../../src/domain/record.js'
+import type { ReviewFacts } from '../../src/github/repository.js'
+import { FileProblemsError } from '../../src/domain/yaml-file.js'
 
 const HEAD = 'f'.repeat(40)
 const OLD = 'e'.repeat(40)

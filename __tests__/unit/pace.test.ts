@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { ConcurrencyTuner, runPaced } from '../../src/operate/pace.js'
+import { ConcurrencyTuner, runPaced } from '../../src/commands/pace.js'
 
 /** Batches of 40 steps, each taking as long as a server that takes `perStepMs(level)` per step would. */
 function settleOn(perStepMs: (level: number) => number, max = 16): number[] {

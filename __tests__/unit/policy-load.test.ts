@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { parseRecord } from '../../src/gate/record.js'
-import { parsePolicy, PolicyError } from '../../src/policy/load.js'
+import { parseRecord } from '../../src/domain/record.js'
+import { parsePolicy, PolicyError } from '../../src/domain/policy/load.js'
 import { CORPUS, VALID } from './policy-corpus.js'
 
 const FILE = '.github/model-promotion.yml'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { findModelPolicy } from '../../src/policy/models.js'
-import type { Policy } from '../../src/policy/schema.js'
+import { findModelPolicy } from '../../src/domain/policy/models.js'
+import type { Policy } from '../../src/domain/policy/schema.js'
 
 const entry = (min: number) => ({ staging: { rules: [{ metric: 'accuracy', min }] } })
 const policy: Policy = {

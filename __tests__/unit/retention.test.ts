@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { planArchival } from '../../src/operate/retention.js'
-import type { ModelVersion } from '../../src/registry/schemas.js'
+import { planArchival } from '../../src/domain/retention.js'
+import type { ModelVersion } from '../../src/domain/registry-model.js'
 
 const NOW = new Date('2026-11-26T12:00:00Z')
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { describeFieldType, parseSignature } from '../../src/registry/signature.js'
+import { describeFieldType, parseSignature } from '../../src/domain/signature.js'
 
 const MLMODEL = `artifact_path: model
 flavors:

@@ -1,10 +1,9 @@
-import { loadPolicyFile } from '../policy/file.js'
-import { ConcurrencyTuner, runPaced } from '../operate/pace.js'
-import { planArchival, stillArchivable, type ArchivalPlan, type ArchivalStep } from '../operate/retention.js'
-import { quote } from '../registry/client.js'
+import { loadPolicyFile } from './policy-file.js'
+import { ConcurrencyTuner, runPaced } from './pace.js'
+import { planArchival, stillArchivable, type ArchivalPlan, type ArchivalStep } from '../domain/retention.js'
 import { isNotFound } from '../registry/errors.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
-import { PROMOTE_TAGS } from '../registry/tags.js'
+import { PROMOTE_TAGS } from '../domain/tags.js'
 import { escapeMarkdown, fitMarkdown, link, table } from '../report/markdown.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { selectModels } from './models.js'
@@ -31,7 +30,7 @@ export async function archiveCommand(context: CommandContext): Promise<CommandOu
         if (isNotFound(error)) return undefined
         throw error
       }),
-      registry.searchModelVersions(`name=${quote(model)}`)
+      registry.versionsOf(model)
     ])
     if (registered === undefined) {
       notes.push(`${model} is not registered yet.`)
@@ -56,9 +55,7 @@ export async function archiveCommand(context: CommandContext): Promise<CommandOu
             return
           }
           // The stage first: the tags then say why, and a re-run skips what is already archived.
-          if (lifecycle.kind !== 'aliases') {
-            await registry.transitionStage(model, step.version, 'Archived', false)
-          }
+          await lifecycle.archiveStagingVersion(model, step.version)
           await Promise.all([
             registry.setModelVersionTag(model, step.version, PROMOTE_TAGS.archivedReason, step.reason),
             registry.setModelVersionTag(model, step.version, PROMOTE_TAGS.archivedAt, stamp)

@@ -6,22 +6,21 @@ import {
   productionEntries,
   recordPath,
   type ProductionEntry
-} from '../gate/record.js'
-import type { PromotionRepository } from '../gate/repository.js'
-import { detectDrift, type Drift } from '../operate/drift.js'
-import { lifecycleHistory, type LifecycleEvent } from '../operate/history.js'
-import { loadPolicyFile } from '../policy/file.js'
-import { quote } from '../registry/client.js'
+} from '../domain/record.js'
+import type { PromotionRepository } from '../github/repository.js'
+import { detectDrift, type Drift } from '../domain/drift.js'
+import { lifecycleHistory, type LifecycleEvent } from '../domain/history.js'
+import { loadPolicyFile } from './policy-file.js'
 import { isNotFound } from '../registry/errors.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
 import { escapeMarkdown, fitMarkdown, link, table } from '../report/markdown.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { selectModels } from './models.js'
 import { gitHubRepository } from './gate-access.js'
-import { InputError } from '../inputs.js'
-import { rollbackBranch } from '../gate/names.js'
-import { ROLLBACK_TAGS, tagValue } from '../registry/tags.js'
-import type { ModelVersion } from '../registry/schemas.js'
+import { InputError } from '../domain/input-error.js'
+import { rollbackBranch } from '../domain/names.js'
+import { ROLLBACK_TAGS, tagValue } from '../domain/tags.js'
+import type { ModelVersion } from '../domain/registry-model.js'
 
 const DRIFT_LABEL = 'model-drift'
 const HISTORY_ROWS = 50
@@ -77,7 +76,7 @@ export async function auditCommand(context: CommandContext): Promise<CommandOutc
       unregistered.push(model)
       continue
     }
-    const versions = registered ? await registry.searchModelVersions(`name=${quote(model)}`) : []
+    const versions = registered ? await registry.versionsOf(model) : []
     const production = registered ? lifecycle.productionIn(versions, registered) : []
     const found = detectDrift(model, record, production, versions, file)
     if (found && registered === undefined) {
@@ -191,7 +190,12 @@ async function pendingRollback(
 }
 
 /** Drift a rollback tag claims to explain but nothing confirms: said, so the reader knows what to look at. */
-function withRollbackContext(drift: Drift, model: string, production: string[], versions: ModelVersion[]): Drift {
+function withRollbackContext(
+  drift: Drift,
+  model: string,
+  production: string[],
+  versions: ModelVersion[]
+): Drift {
   const claimed = versions.filter(v => tagValue(v.tags, ROLLBACK_TAGS.rolledBackTo) === production[0])
   if (production.length !== 1 || claimed.length === 0) return drift
   return {
@@ -231,7 +235,11 @@ function renderAudit(audits: ModelAudit[], versionUrl: (model: string, version: 
   for (const audit of audits) {
     const versions = (list: string[]) =>
       list.map(v => link(`v${v}`, versionUrl(audit.model, v))).join(', ') || 'none'
-    parts.push('', `### ${audit.drift ? '⚠️' : audit.rollback ? '⏪' : '✅'} ${escapeMarkdown(audit.model)}`, '')
+    parts.push(
+      '',
+      `### ${audit.drift ? '⚠️' : audit.rollback ? '⏪' : '✅'} ${escapeMarkdown(audit.model)}`,
+      ''
+    )
     parts.push(
       `**Production:** ${versions(audit.production)} · **Record** ${escapeMarkdown(audit.recordFile)}: ` +
         (audit.record

@@ -1,10 +1,10 @@
-import { InputError } from '../inputs.js'
-import type { ModelPolicy, Policy } from '../policy/schema.js'
-import { quote, type MlflowClient } from '../registry/client.js'
+import { InputError } from '../domain/input-error.js'
+import type { ModelPolicy, Policy } from '../domain/policy/schema.js'
+import type { MlflowClient } from '../registry/client.js'
 import { isNotFound } from '../registry/errors.js'
 import { compareVersions, type Lifecycle } from '../registry/lifecycle/index.js'
-import type { ModelVersion } from '../registry/schemas.js'
-import { TAGS, tagValue } from '../registry/tags.js'
+import type { ModelVersion } from '../domain/registry-model.js'
+import { TAGS, tagValue } from '../domain/tags.js'
 import type { SkippedVersion } from '../report/evaluation.js'
 import { coveredModels, requireModelPolicy, type CoveredModel } from './models.js'
 
@@ -55,7 +55,7 @@ async function pollModels(
   const polled = await Promise.all(
     models.map(async ({ model, entry }) => {
       const [versions, registered] = await Promise.all([
-        client.searchModelVersions(`name=${quote(model)}`),
+        client.versionsOf(model),
         client.getRegisteredModel(model).catch(error => {
           if (isNotFound(error)) return undefined
           throw error

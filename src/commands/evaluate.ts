@@ -1,14 +1,16 @@
-import { evaluatePolicy } from '../policy/evaluate.js'
-import { loadPolicyFile, type LoadedPolicy } from '../policy/file.js'
-import { evidenceOptionsFor, metricRules } from '../policy/rules.js'
-import type { Rule } from '../policy/schema.js'
-import { gatherEvidence, resolveVersion, type Evidence } from '../registry/evidence.js'
+import { evaluatePolicy } from '../domain/policy/evaluate.js'
+import { loadPolicyFile, type LoadedPolicy } from './policy-file.js'
+import { evidenceOptionsFor, metricRules } from '../domain/policy/rules.js'
+import type { Rule } from '../domain/policy/schema.js'
+import type { Evidence } from '../domain/evidence.js'
+import { gatherEvidence, resolveVersion } from '../registry/evidence.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
 import { DEFAULT_ALIASES, type Lifecycle } from '../registry/lifecycle/index.js'
-import type { ModelVersion } from '../registry/schemas.js'
-import { diffSignatureInputs } from '../registry/signature.js'
-import { TAGS, tagValue, workflowRunUrl } from '../registry/tags.js'
-import { readMetricTrend, readRecentVersions, type TrendPoint } from '../registry/trend.js'
+import type { ModelVersion } from '../domain/registry-model.js'
+import { diffSignatureInputs } from '../domain/signature.js'
+import { TAGS, tagValue, workflowRunUrl } from '../domain/tags.js'
+import type { TrendPoint } from '../domain/trend.js'
+import { readMetricTrend, readRecentVersions } from '../registry/trend.js'
 import {
   renderEvaluation,
   renderEvaluateReport,
@@ -22,7 +24,7 @@ import {
   type PreparedPullRequest,
   type PromotionRequest
 } from '../gate/open-pr.js'
-import { DEFAULT_RECORDS_FOLDER, evenSplit } from '../gate/record.js'
+import { DEFAULT_RECORDS_FOLDER, evenSplit } from '../domain/record.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { findTargets, type EvaluationTarget } from './evaluate-targets.js'
 import { gitHubRepository, NO_REPOSITORY_WARNING } from './gate-access.js'
@@ -55,15 +57,18 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
   const planned: PlannedEvaluation[] = []
   for (const target of targets) planned.push(await planTarget(context, loaded, lifecycle, target))
   const wanted: PlannedEvaluation[] = []
-  for (const plan of planned) if (await wantsPullRequest(context, lifecycle, plan.evaluation)) wanted.push(plan)
+  for (const plan of planned)
+    if (await wantsPullRequest(context, lifecycle, plan.evaluation)) wanted.push(plan)
   const repo = wanted.length > 0 ? gitHubRepository(context) : undefined
   if (wanted.length > 0 && repo === undefined) log.warning(NO_REPOSITORY_WARNING)
   if (repo !== undefined) {
     for (const plan of wanted) {
-      plan.pullRequest = await preparePromotionPullRequest(
+      const prepared = await preparePromotionPullRequest(
         repo,
-        await promotionRequest(context, loaded, lifecycle, plan)
+        await promotionRequest(lifecycle, loaded, plan)
       )
+      const body = prepared.needsBody ? await evidenceReport(context, loaded, lifecycle, plan) : undefined
+      plan.pullRequest = { prepared, body }
     }
   }
 
@@ -73,7 +78,7 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
     if (plan.fresh && !inputs.dryRun) await applyEvaluation(context, lifecycle, plan)
     log.info(describe(evaluation))
     if (plan.pullRequest !== undefined) {
-      const pull = await plan.pullRequest.open()
+      const pull = await plan.pullRequest.prepared.open(plan.pullRequest.body)
       evaluation.pullRequest = pull
       for (const warning of pull.warnings) log.warning(warning)
       log.info(
@@ -153,7 +158,8 @@ interface PlannedEvaluation {
   evaluation: VersionEvaluation
   /** A new evaluation, whose move and tags are still to be written; false when an earlier run's tags stand. */
   fresh: boolean
-  pullRequest?: PreparedPullRequest
+  /** The pull request to open once the evaluation is written, with its body when it needs one. */
+  pullRequest?: { prepared: PreparedPullRequest; body: string | undefined }
 }
 
 /** Evaluates one version without writing anything: the earlier verdict when this policy already judged it. */
@@ -207,9 +213,8 @@ async function applyEvaluation(
 }
 
 async function promotionRequest(
-  context: CommandContext,
-  loaded: LoadedPolicy,
   lifecycle: Lifecycle,
+  loaded: LoadedPolicy,
   { target, evaluation }: PlannedEvaluation
 ): Promise<PromotionRequest> {
   const production = target.entry.policy.production
@@ -218,24 +223,28 @@ async function promotionRequest(
     version: evaluation.version,
     recordsFolder: loaded.policy.records ?? DEFAULT_RECORDS_FOLDER,
     strategy: production?.strategy ?? 'replace',
-    registryProduction: evenSplit(evaluation.production ?? (await lifecycle.productionVersions(evaluation.model))),
-    report: async () => {
-      const fresh =
-        evaluation.staging === 'unchanged'
-          ? await assessVersion(
-              context,
-              loaded,
-              lifecycle,
-              target,
-              await context.registry.getModelVersion(evaluation.model, evaluation.version)
-            )
-          : evaluation
-      return renderEvaluation(fresh)
-    },
+    registryProduction: evenSplit(
+      evaluation.production ?? (await lifecycle.productionVersions(evaluation.model))
+    ),
     refreshBody: evaluation.staging !== 'unchanged',
     reviewers: production?.reviewers ?? [],
     labels: production?.labels ?? []
   }
+}
+
+/**
+ * The evidence report a pull request body shows: this run's evaluation, or for a version an earlier run evaluated
+ * (whose tags stand), the evidence gathered again — read here, before anything is written.
+ */
+async function evidenceReport(
+  context: CommandContext,
+  loaded: LoadedPolicy,
+  lifecycle: Lifecycle,
+  { target, evaluation }: PlannedEvaluation
+): Promise<string> {
+  if (evaluation.staging !== 'unchanged') return renderEvaluation(evaluation)
+  const version = await context.registry.getModelVersion(evaluation.model, evaluation.version)
+  return renderEvaluation(await assessVersion(context, loaded, lifecycle, target, version))
 }
 
 function identity(

@@ -1,5 +1,5 @@
-import { createOctokit, gitHubSettings } from '../gate/github.js'
-import { PromotionRepository } from '../gate/repository.js'
+import { createOctokit, gitHubSettings } from '../github/github.js'
+import { PromotionRepository } from '../github/repository.js'
 import type { CommandContext } from './command.js'
 
 /**

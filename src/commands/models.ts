@@ -1,6 +1,6 @@
-import { InputError } from '../inputs.js'
-import { findModelPolicy } from '../policy/models.js'
-import type { ModelPolicy, Policy } from '../policy/schema.js'
+import { InputError } from '../domain/input-error.js'
+import { findModelPolicy } from '../domain/policy/models.js'
+import type { ModelPolicy, Policy } from '../domain/policy/schema.js'
 import type { MlflowClient } from '../registry/client.js'
 
 export interface CoveredModel {

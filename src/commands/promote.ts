@@ -1,14 +1,13 @@
-import { applyRecord } from '../gate/apply-record.js'
+import { applyRecord } from '../registry/apply-record.js'
 import { reviewPullRequest, type PullRequestReview } from '../gate/checks.js'
 import { PROMOTE_TASK, provenProduction } from '../gate/history.js'
-import { isPullRequestEvent, noPullRequestNumber, readRunEvent } from '../gate/event.js'
-import { createOctokit, gitHubSettings } from '../gate/github.js'
-import { MARKERS } from '../gate/names.js'
-import { parseRecord, productionEntries } from '../gate/record.js'
-import { PromotionRepository, type PullRequestFacts } from '../gate/repository.js'
-import { quote } from '../registry/client.js'
+import { isPullRequestEvent, noPullRequestNumber, readRunEvent } from '../github/event.js'
+import { createOctokit, gitHubSettings } from '../github/github.js'
+import { MARKERS } from '../domain/names.js'
+import { parseRecord, productionEntries } from '../domain/record.js'
+import { PromotionRepository, type PullRequestFacts } from '../github/repository.js'
 import { productionAliasName, type Lifecycle } from '../registry/lifecycle/index.js'
-import { ROLLBACK_TAGS, tagValue, workflowRunUrl } from '../registry/tags.js'
+import { ROLLBACK_TAGS, tagValue, workflowRunUrl } from '../domain/tags.js'
 import { renderPromotion, type ProductionVersionOutput, type PromotionOutcome } from '../report/promotion.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 
@@ -151,7 +150,7 @@ async function newerDecision(
   if (review.superseded !== undefined) return review.superseded
   const model = review.record!.model
   const mergedAt = Date.parse(pull.mergedAt ?? '')
-  const versions = await context.registry.searchModelVersions(`name=${quote(model)}`)
+  const versions = await context.registry.versionsOf(model)
   const rollback = versions
     .map(version => ({
       version: version.version,

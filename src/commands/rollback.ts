@@ -1,15 +1,14 @@
-import { InputError } from '../inputs.js'
-import { GitHubApiError } from '../gate/github.js'
-import { rollbackBranch } from '../gate/names.js'
+import { InputError } from '../domain/input-error.js'
+import { GitHubApiError } from '../github/github.js'
+import { rollbackBranch } from '../domain/names.js'
 import { prepareRecordPullRequest, type OpenedPullRequest } from '../gate/open-pr.js'
 import { gateMerges, provenProduction } from '../gate/history.js'
-import { DEFAULT_RECORDS_FOLDER, recordPath } from '../gate/record.js'
-import type { PromotionRepository } from '../gate/repository.js'
-import { loadPolicyFile } from '../policy/file.js'
-import { quote } from '../registry/client.js'
+import { DEFAULT_RECORDS_FOLDER, recordPath } from '../domain/record.js'
+import type { PromotionRepository } from '../github/repository.js'
+import { loadPolicyFile } from './policy-file.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
-import type { ModelVersion } from '../registry/schemas.js'
-import { PROMOTE_TAGS, ROLLBACK_TAGS, tagValue } from '../registry/tags.js'
+import type { ModelVersion } from '../domain/registry-model.js'
+import { PROMOTE_TAGS, ROLLBACK_TAGS, tagValue } from '../domain/tags.js'
 import { escapeMarkdown, link, table } from '../report/markdown.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { gitHubRepository } from './gate-access.js'
@@ -52,7 +51,7 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
 
   // The model read also gives MLflow's own error for an unknown model.
   const [versions, registered] = await Promise.all([
-    registry.searchModelVersions(`name=${quote(model)}`),
+    registry.versionsOf(model),
     registry.getRegisteredModel(model)
   ])
   const production = lifecycle.productionIn(versions, registered)
@@ -98,8 +97,6 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
           branch: rollbackBranch(model, plan.target),
           title: `Roll back ${model} to v${plan.target}`,
           entries: () => [{ version: plan.target, traffic: 100 }],
-          body: async () =>
-            rollbackBody(model, plan, inputs.reason!, by, registry.modelVersionUrl(model, plan.target)),
           refreshBody: false,
           reviewers: entry.policy.production?.reviewers ?? [],
           labels: entry.policy.production?.labels ?? [],
@@ -158,7 +155,9 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
 
   let pull: OpenedPullRequest | undefined
   if (recordPullRequest !== undefined) {
-    pull = await recordPullRequest.open()
+    pull = await recordPullRequest.open(
+      rollbackBody(model, plan, inputs.reason!, by, registry.modelVersionUrl(model, plan.target))
+    )
     for (const warning of pull.warnings) log.warning(warning)
     log.info(
       `${model}: record pull request #${pull.number} ${pull.created ? 'opened' : 'already open'} (${pull.url})`

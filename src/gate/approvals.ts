@@ -1,4 +1,4 @@
-import type { ReviewFacts } from './repository.js'
+import type { ReviewFacts } from '../github/repository.js'
 
 export interface ApprovalPolicy {
   required: number
@@ -77,7 +77,7 @@ export function allowedTeams(approvers: string[] | undefined): { org: string; te
 }
 
 /**
- * Counts approvals as DESIGN.md's "Verify at merge" rule says: the latest review per person, `APPROVED` on the
+ * Counts approvals as the README's security model says: the latest review per person, `APPROVED` on the
  * final head commit, by an allowed person with write access, not an author, not a bot; and no outstanding request
  * for changes from someone with write access (as branch protection counts them: on a public repository anyone can
  * submit one).

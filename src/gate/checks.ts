@@ -1,15 +1,15 @@
-import { evaluatePolicy } from '../policy/evaluate.js'
-import { parsePolicy } from '../policy/load.js'
-import { findModelPolicy } from '../policy/models.js'
-import { evidenceOptionsFor } from '../policy/rules.js'
-import type { ModelPolicy, Policy } from '../policy/schema.js'
+import { evaluatePolicy } from '../domain/policy/evaluate.js'
+import { parsePolicy } from '../domain/policy/load.js'
+import { findModelPolicy } from '../domain/policy/models.js'
+import { evidenceOptionsFor } from '../domain/policy/rules.js'
+import type { ModelPolicy, Policy } from '../domain/policy/schema.js'
 import type { MlflowClient } from '../registry/client.js'
 import { gatherEvidence } from '../registry/evidence.js'
 import { isNotFound } from '../registry/errors.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
 import type { Lifecycle } from '../registry/lifecycle/index.js'
-import { TAGS, tagValue } from '../registry/tags.js'
-import { FileProblemsError } from '../yaml-file.js'
+import { TAGS, tagValue } from '../domain/tags.js'
+import { FileProblemsError } from '../domain/yaml-file.js'
 import {
   allowedTeams,
   approvalsSatisfied,
@@ -21,15 +21,17 @@ import {
   type ApprovalCount
 } from './approvals.js'
 import { checkAutomatedPushes } from './gate-writes.js'
-import { pushersOf } from './pushers.js'
-import { DEFAULT_RECORDS_FOLDER, parseRecord, recordPath, type PromotionRecord } from './record.js'
-import type { PromotionRepository, PullRequestFacts } from './repository.js'
-
-export interface CheckResult {
-  check: string
-  passed: boolean
-  detail: string
-}
+import { pushersOf } from '../domain/pushers.js'
+import { DEFAULT_RECORDS_FOLDER, parseRecord, recordPath, type PromotionRecord } from '../domain/record.js'
+import type { PromotionRepository, PullRequestFacts } from '../github/repository.js'
+import {
+  mergedRecordCheck,
+  originCheck,
+  recordValidityCheck,
+  strategyCheck,
+  targetCheck,
+  type CheckResult
+} from '../domain/checks.js'
 
 /** What reviewing a promotion pull request established, check by check. */
 export interface PullRequestReview {
@@ -121,15 +123,13 @@ export async function reviewPullRequest(
     add('record is valid', false, `${file} cannot be read at ${recordRef ?? 'the merge commit'}`)
     return finish(review)
   }
-  if (merged) {
-    // The approvals are for the head commit; the registry follows the merge commit. They must say the same.
-    const same = headText !== undefined && headText.content === recordText.content
-    add(
-      'merged record is the approved one',
-      same,
-      same
-        ? `${file} at the merge commit equals ${file} at the approved head ${pull.headSha.slice(0, 7)}`
-        : `${file} at the merge commit ${recordRef!.slice(0, 7)} differs from ${file} at the approved head ${pull.headSha.slice(0, 7)}`
+  if (merged && recordRef !== undefined) {
+    checks.push(
+      mergedRecordCheck(
+        file,
+        { sha: recordRef, content: recordText.content },
+        { sha: pull.headSha, content: headText?.content }
+      )
     )
   }
   if (options.mode === 'promote' && latestText?.content !== recordText.content) {
@@ -145,15 +145,7 @@ export async function reviewPullRequest(
   const record = review.record
   const expectedPath = recordPath(folder, record.model)
   review.entry = findModelPolicy(policy, record.model)
-  add(
-    'record is valid',
-    expectedPath === file && review.entry !== undefined,
-    expectedPath !== file
-      ? `the record names model "${record.model}", whose record file is ${expectedPath}, not ${file}`
-      : review.entry === undefined
-        ? `the policy has no entry for model "${record.model}"`
-        : `model ${record.model}: production ${record.production.map(e => `v${e.version}${e.traffic === undefined ? '' : ` (${e.traffic}%)`}`).join(', ')}`
-  )
+  checks.push(recordValidityCheck(record, file, expectedPath, review.entry !== undefined))
   if (review.entry === undefined || expectedPath !== file) return finish(review)
   const entry = review.entry
   const strategy = entry.policy.production?.strategy ?? 'replace'
@@ -182,13 +174,7 @@ export async function reviewPullRequest(
   })
   if (merged) add('approvals', approvalsSatisfied(review.approvals), describeApprovals(review.approvals))
 
-  add(
-    'matches the policy’s strategy',
-    strategy === 'ab' || record.production.length === 1,
-    strategy === 'ab' || record.production.length === 1
-      ? `strategy ${strategy}`
-      : `the policy's strategy is replace, but the record lists ${record.production.length} production versions`
-  )
+  checks.push(strategyCheck(strategy, record.production.length))
   if (options.mode === 'history') return finish(review)
 
   // Entering production is judged against the registry, never against an earlier record: a version whose
@@ -213,34 +199,6 @@ export async function reviewPullRequest(
 function finish(review: PullRequestReview): PullRequestReview {
   review.passed = review.checks.every(check => check.passed)
   return review
-}
-
-function targetCheck(pull: PullRequestFacts, defaultBranch: string, merged: boolean): CheckResult {
-  const onDefault = pull.baseRef === defaultBranch
-  const elsewhere = onDefault ? '' : `, not the default branch ${defaultBranch}`
-  if (merged) {
-    return {
-      check: 'merged into the default branch',
-      passed: pull.merged && onDefault,
-      detail: pull.merged ? `merged into ${pull.baseRef}${elsewhere}` : 'not merged'
-    }
-  }
-  return {
-    check: 'targets the default branch',
-    passed: onDefault,
-    detail: `base branch ${pull.baseRef}${elsewhere}`
-  }
-}
-
-function originCheck(pull: PullRequestFacts, fullName: string): CheckResult {
-  const same = pull.headRepo === fullName
-  return {
-    check: 'comes from this repository',
-    passed: same,
-    detail: same
-      ? `branch ${pull.headRef} of ${fullName}`
-      : `head branch lives in ${pull.headRepo ?? 'a deleted repository'} (pull requests from forks are never promoted)`
-  }
 }
 
 async function headOf(

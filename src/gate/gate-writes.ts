@@ -1,5 +1,5 @@
-import { promotionBranch, rollbackBranch, versionOfBranch, versionOfRollbackBranch } from './names.js'
-import type { PushFacts } from './pushers.js'
+import { promotionBranch, rollbackBranch, versionOfBranch, versionOfRollbackBranch } from '../domain/names.js'
+import type { PushFacts } from '../domain/pushers.js'
 import {
   evenSplit,
   productionEntries,
@@ -7,8 +7,8 @@ import {
   readableRecord,
   renderRecord,
   type ProductionEntry
-} from './record.js'
-import type { PromotionRepository } from './repository.js'
+} from '../domain/record.js'
+import type { PromotionRepository } from '../github/repository.js'
 
 export interface GateWriteContext {
   model: string

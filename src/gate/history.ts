@@ -1,7 +1,7 @@
 import type { MlflowClient } from '../registry/client.js'
 import { reviewPullRequest } from './checks.js'
-import { productionEntries, readableRecord, type ProductionEntry } from './record.js'
-import type { PromotionRepository } from './repository.js'
+import { productionEntries, readableRecord, type ProductionEntry } from '../domain/record.js'
+import type { PromotionRepository } from '../github/repository.js'
 
 /** The task of the deployments `promote` records. */
 export const PROMOTE_TASK = 'promote-model'

@@ -7,12 +7,12 @@ import {
   renderRecord,
   sameVersions,
   type ProductionEntry
-} from './record.js'
-import { MARKERS, promotionBranch, versionOfBranch } from './names.js'
+} from '../domain/record.js'
+import { MARKERS, promotionBranch, versionOfBranch } from '../domain/names.js'
 import { checkAutomatedPushes } from './gate-writes.js'
-import { pushersOf } from './pushers.js'
-import { GitHubApiError, isGitHubStatus } from './github.js'
-import type { PromotionRepository, PullRequestFacts } from './repository.js'
+import { pushersOf } from '../domain/pushers.js'
+import { GitHubApiError, isGitHubStatus } from '../github/github.js'
+import type { PromotionRepository, PullRequestFacts } from '../github/repository.js'
 import { compareVersions } from '../registry/lifecycle/index.js'
 
 export interface PromotionRequest {
@@ -22,8 +22,6 @@ export interface PromotionRequest {
   strategy: 'replace' | 'ab'
   /** The registry's production set, used when the model has no record file yet. */
   registryProduction: ProductionEntry[]
-  /** The evidence report (Markdown); produced only when the pull request body has to be written. */
-  report: () => Promise<string>
   /** Whether an existing pull request's body is rewritten (a fresh evaluation) or left as it is (a re-run). */
   refreshBody: boolean
   reviewers: string[]
@@ -51,8 +49,6 @@ export interface RecordChange {
   title: string
   /** The new record, given the one on the default branch (undefined when the model has none yet). */
   entries: (current: ProductionEntry[] | undefined) => ProductionEntry[]
-  /** The pull request body (Markdown), produced only when it has to be written. */
-  body: () => Promise<string>
   /** Whether an existing pull request's body is rewritten or left as it is (a re-run). */
   refreshBody: boolean
   reviewers: string[]
@@ -64,9 +60,14 @@ export interface RecordChange {
   registryProduction: () => Promise<string[]>
 }
 
-/** A record pull request whose every read and check is done: `open` makes the writes, and nothing was written yet. */
+/**
+ * A record pull request whose every read and check is done, and nothing written yet: `open` makes the writes. The
+ * body (Markdown) is needed only when the pull request is created or its body refreshed (`needsBody`), so a re-run
+ * that finds its pull request gathers nothing to write one.
+ */
 export interface PreparedPullRequest {
-  open(): Promise<OpenedPullRequest>
+  readonly needsBody: boolean
+  open(body: string | undefined): Promise<OpenedPullRequest>
 }
 
 interface RepositoryState {
@@ -88,19 +89,10 @@ export async function prepareRecordPullRequest(
 ): Promise<PreparedPullRequest> {
   const path = recordPath(change.recordsFolder, change.model)
   const state = await readRepositoryState(repo, change, path)
-  return { open: () => writeRecordPullRequest(repo, change, path, state) }
-}
-
-/**
- * Opens a pull request that changes a model's record file, or finds the one a previous run opened: a branch from
- * the default branch with one commit writing the record. An existing branch keeps its record, since reviewers may
- * have edited it (the weights of an A/B record).
- */
-export async function openRecordPullRequest(
-  repo: PromotionRepository,
-  change: RecordChange
-): Promise<OpenedPullRequest> {
-  return (await prepareRecordPullRequest(repo, change)).open()
+  return {
+    needsBody: state.mine === undefined || change.refreshBody,
+    open: body => writeRecordPullRequest(repo, change, path, state, body)
+  }
 }
 
 async function readRepositoryState(
@@ -126,7 +118,8 @@ async function writeRecordPullRequest(
   repo: PromotionRepository,
   change: RecordChange,
   path: string,
-  prepared: RepositoryState
+  prepared: RepositoryState,
+  markdown: string | undefined
 ): Promise<OpenedPullRequest> {
   let state = prepared
   if (state.branchSha === undefined) {
@@ -145,7 +138,11 @@ async function writeRecordPullRequest(
     )
   }
 
-  const body = async () => fitMarkdown(`${MARKERS.pullRequest}\n${await change.body()}`, MAX_BODY)
+  const body = async () => {
+    if (markdown === undefined)
+      throw new Error(`The pull request on ${change.branch} needs a body and was given none.`)
+    return fitMarkdown(`${MARKERS.pullRequest}\n${markdown}`, MAX_BODY)
+  }
   let mine = state.mine
   if (mine === undefined) {
     const created = await createPullRequestUnlessRaced(repo, change, state.defaultBranch, await body())
@@ -295,12 +292,12 @@ async function refuseForeignBranch(
  * Prepares the promotion pull request of a passing version (opened, or updated, by `open`), on branch `promotion/<model>/v<version>`.
  * Older open promotion pull requests of the same model are closed as superseded.
  */
-export function preparePromotionPullRequest(
+export async function preparePromotionPullRequest(
   repo: PromotionRepository,
   request: PromotionRequest
 ): Promise<PreparedPullRequest> {
   const path = recordPath(request.recordsFolder, request.model)
-  return prepareRecordPullRequest(repo, {
+  const prepared = await prepareRecordPullRequest(repo, {
     model: request.model,
     recordsFolder: request.recordsFolder,
     branch: promotionBranch(request.model, request.version),
@@ -316,7 +313,6 @@ export function preparePromotionPullRequest(
       ),
     strategy: request.strategy,
     registryProduction: async () => request.registryProduction.map(entry => entry.version),
-    body: async () => promotionIntro(request, path) + (await request.report()),
     refreshBody: request.refreshBody,
     reviewers: request.reviewers,
     labels: request.labels,
@@ -325,6 +321,11 @@ export function preparePromotionPullRequest(
       return other !== undefined && compareVersions(other, request.version) < 0
     }
   })
+  // The promotion's body is the evidence report under a paragraph saying what merging does.
+  return {
+    needsBody: prepared.needsBody,
+    open: report => prepared.open(report === undefined ? undefined : promotionIntro(request, path) + report)
+  }
 }
 
 function recordEntries(content: string, path: string): ProductionEntry[] | undefined {

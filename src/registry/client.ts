@@ -8,7 +8,7 @@ import {
   type ModelVersion,
   type RegisteredModel,
   type Run
-} from './schemas.js'
+} from '../domain/registry-model.js'
 
 const API = '/api/2.0/mlflow'
 export type Stage = 'None' | 'Staging' | 'Production' | 'Archived'
@@ -104,6 +104,16 @@ export class MlflowClient {
    * Every model version matching `filter`, across pages. Search answers carry no aliases (mlflow#16734):
    * read them from the registered model.
    */
+  /** Every version of one registered model, across pages (the search with MLflow's filter language kept here). */
+  versionsOf(model: string, options: { orderBy?: string[]; pageSize?: number; limit?: number } = {}) {
+    return this.searchModelVersions(`name=${quote(model)}`, options)
+  }
+
+  /** Closes the connections to the server (the end of a command). */
+  close(): Promise<void> {
+    return this.http.close()
+  }
+
   async searchModelVersions(
     filter: string,
     options: { orderBy?: string[]; pageSize?: number; limit?: number } = {}

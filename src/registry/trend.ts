@@ -1,10 +1,6 @@
 import { quote, type MlflowClient } from './client.js'
-import type { ModelVersion } from './schemas.js'
-
-export interface TrendPoint {
-  version: string
-  metrics: Record<string, number>
-}
+import type { TrendPoint } from '../domain/trend.js'
+import type { ModelVersion } from '../domain/registry-model.js'
 
 /** A model's most recent versions, newest first: one search. */
 export async function readRecentVersions(

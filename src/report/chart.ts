@@ -1,4 +1,4 @@
-import type { TrendPoint } from '../registry/trend.js'
+import type { TrendPoint } from '../domain/trend.js'
 import { codeFence } from './markdown.js'
 
 /** Mermaid labels are quoted strings: keep them to characters that cannot end the string or the block. */

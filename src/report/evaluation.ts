@@ -1,6 +1,6 @@
-import { formatDelta, type RuleResult, type RuleVerdict } from '../policy/evaluate.js'
-import type { InputChange } from '../registry/signature.js'
-import type { TrendPoint } from '../registry/trend.js'
+import { formatDelta, type RuleResult, type RuleVerdict } from '../domain/policy/evaluate.js'
+import type { InputChange } from '../domain/signature.js'
+import type { TrendPoint } from '../domain/trend.js'
 import { metricTrendCharts } from './chart.js'
 import { escapeMarkdown, link, table } from './markdown.js'
 

@@ -1,4 +1,4 @@
-import type { CheckResult } from '../gate/checks.js'
+import type { CheckResult } from '../domain/checks.js'
 import { escapeMarkdown, link, table } from './markdown.js'
 
 export interface ProductionVersionOutput {

@@ -1,12 +1,12 @@
 import type { MlflowClient } from '../client.js'
-import type { ModelVersion, RegisteredModel } from '../schemas.js'
+import type { ModelVersion, RegisteredModel } from '../../domain/registry-model.js'
 import {
   DEFAULT_ALIASES,
   extraProductionTemplate,
   productionAliasName,
   type AliasNames,
   type Lifecycle
-} from './lifecycle.js'
+} from '../../domain/lifecycle.js'
 
 /**
  * The alias lifecycle MLflow recommends since 2.9: `champion` marks production, `challenger` staging.
@@ -114,6 +114,10 @@ export class AliasesLifecycle implements Lifecycle {
     )
     await Promise.all(stale.map(({ alias }) => this.client.deleteAlias(model, alias)))
     return before
+  }
+
+  async archiveStagingVersion(): Promise<void> {
+    // A staging version of the aliases lifecycle holds no alias by then: its archive tags are the whole record.
   }
 
   async archive(model: string, version: string): Promise<void> {

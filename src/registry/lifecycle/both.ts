@@ -1,7 +1,7 @@
 import type { MlflowClient } from '../client.js'
-import type { ModelVersion, RegisteredModel } from '../schemas.js'
+import type { ModelVersion, RegisteredModel } from '../../domain/registry-model.js'
 import { AliasesLifecycle } from './aliases.js'
-import { compareVersions, DEFAULT_ALIASES, type AliasNames, type Lifecycle } from './lifecycle.js'
+import { compareVersions, DEFAULT_ALIASES, type AliasNames, type Lifecycle } from '../../domain/lifecycle.js'
 import { StagesLifecycle } from './stages.js'
 
 /** Stages and aliases kept in step, for teams migrating from one to the other. Aliases move first. */
@@ -62,6 +62,10 @@ export class BothLifecycle implements Lifecycle {
     const before = await this.aliases.setProduction(model, versions, beforeMove)
     await this.stages.setProduction(model, versions)
     return before
+  }
+
+  async archiveStagingVersion(model: string, version: string): Promise<void> {
+    await this.stages.archiveStagingVersion(model, version)
   }
 
   async archive(model: string, version: string): Promise<void> {

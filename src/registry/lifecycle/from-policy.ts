@@ -1,7 +1,7 @@
-import type { Policy } from '../../policy/schema.js'
+import type { Policy } from '../../domain/policy/schema.js'
 import type { MlflowClient } from '../client.js'
 import { createLifecycle } from './index.js'
-import { DEFAULT_ALIASES, type Lifecycle } from './lifecycle.js'
+import { DEFAULT_ALIASES, type Lifecycle } from '../../domain/lifecycle.js'
 
 /** The lifecycle a policy's `registry` section asks for (default: aliases `challenger` and `champion`). */
 export function lifecycleFromPolicy(registry: MlflowClient, policy: Policy): Lifecycle {

@@ -1,10 +1,15 @@
 import type { MlflowClient } from '../client.js'
 import { AliasesLifecycle } from './aliases.js'
 import { BothLifecycle } from './both.js'
-import { DEFAULT_ALIASES, type AliasNames, type Lifecycle, type LifecycleKind } from './lifecycle.js'
+import {
+  DEFAULT_ALIASES,
+  type AliasNames,
+  type Lifecycle,
+  type LifecycleKind
+} from '../../domain/lifecycle.js'
 import { StagesLifecycle } from './stages.js'
 
-export * from './lifecycle.js'
+export * from '../../domain/lifecycle.js'
 export { AliasesLifecycle, BothLifecycle, StagesLifecycle }
 
 export function createLifecycle(

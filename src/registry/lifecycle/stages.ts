@@ -1,6 +1,6 @@
 import { quote, type MlflowClient, type Stage } from '../client.js'
-import type { ModelVersion } from '../schemas.js'
-import { compareVersions, type Lifecycle } from './lifecycle.js'
+import type { ModelVersion } from '../../domain/registry-model.js'
+import { compareVersions, type Lifecycle } from '../../domain/lifecycle.js'
 
 /** The legacy stage lifecycle (deprecated by MLflow since 2.9, still served by 2.x and 3.x). */
 export class StagesLifecycle implements Lifecycle {
@@ -65,6 +65,10 @@ export class StagesLifecycle implements Lifecycle {
       if (!versions.includes(version)) await this.client.transitionStage(model, version, 'Archived', false)
     }
     return production
+  }
+
+  async archiveStagingVersion(model: string, version: string): Promise<void> {
+    await this.client.transitionStage(model, version, 'Archived', false)
   }
 
   async archive(model: string, version: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { EvidenceOptions } from '../registry/evidence.js'
+import type { EvidenceOptions } from '../evidence.js'
 import type { MetricRule, ModelPolicy, Rule } from './schema.js'
 
 /** Every metric rule, nested `any:`/`all:` groups included. */

@@ -1,9 +1,9 @@
-import { InputError } from '../inputs.js'
+import { InputError } from '../domain/input-error.js'
 import { createHash } from 'node:crypto'
 import { readFile, realpath, stat } from 'node:fs/promises'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
-import { parsePolicy } from './load.js'
-import type { Policy } from './schema.js'
+import { parsePolicy } from '../domain/policy/load.js'
+import type { Policy } from '../domain/policy/schema.js'
 
 export interface LoadedPolicy {
   policy: Policy

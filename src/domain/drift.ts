@@ -1,6 +1,6 @@
-import type { ProductionEntry } from '../gate/record.js'
-import type { ModelVersion } from '../registry/schemas.js'
-import { PROMOTE_TAGS, tagValue } from '../registry/tags.js'
+import type { ProductionEntry } from './record.js'
+import type { ModelVersion } from './registry-model.js'
+import { PROMOTE_TAGS, tagValue } from './tags.js'
 
 /** A difference between the registry and the promotion record on the default branch. */
 export interface Drift {

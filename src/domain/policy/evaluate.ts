@@ -1,5 +1,5 @@
-import type { Evidence, VersionEvidence } from '../registry/evidence.js'
-import { diffSignatureInputs, type ModelSignature } from '../registry/signature.js'
+import type { Evidence, VersionEvidence } from '../evidence.js'
+import { diffSignatureInputs, type ModelSignature } from '../signature.js'
 import type { MetricRule, ModelPolicy, Rule } from './schema.js'
 
 export type RuleVerdict = 'pass' | 'fail' | 'warn'

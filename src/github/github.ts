@@ -1,4 +1,4 @@
-import { InputError } from '../inputs.js'
+import { InputError } from '../domain/input-error.js'
 import { getOctokit } from '@actions/github'
 import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
@@ -85,10 +85,17 @@ export function isGitHubStatus(error: unknown, status: number): boolean {
 export function createOctokit(settings: GitHubSettings, warn: (message: string) => void): Octokit {
   const onLimit =
     (kind: string) =>
-    (retryAfter: number, options: { method?: string; url?: string }, _octokit: unknown, retryCount: number) => {
+    (
+      retryAfter: number,
+      options: { method?: string; url?: string },
+      _octokit: unknown,
+      retryCount: number
+    ) => {
       const endpoint = `${options.method ?? ''} ${options.url ?? ''}`.trim()
       if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > LONGEST_RATE_LIMIT_WAIT_S) {
-        warn(`GitHub's ${kind} stopped ${endpoint}; it asks to wait ${retryAfter} s, longer than this run waits.`)
+        warn(
+          `GitHub's ${kind} stopped ${endpoint}; it asks to wait ${retryAfter} s, longer than this run waits.`
+        )
         return false
       }
       warn(`GitHub's ${kind} hit ${endpoint}; waiting ${retryAfter} s before retrying.`)

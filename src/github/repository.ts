@@ -1,5 +1,5 @@
 import { isGitHubStatus, type GitHubSettings, type Octokit } from './github.js'
-import type { PushFacts } from './pushers.js'
+import type { PushFacts } from '../domain/pushers.js'
 
 export interface FileAtRef {
   content: string

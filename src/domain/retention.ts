@@ -1,7 +1,7 @@
-import type { LifecycleKind } from '../registry/lifecycle/index.js'
-import { compareVersions } from '../registry/lifecycle/index.js'
-import type { ModelVersion } from '../registry/schemas.js'
-import { PROMOTE_TAGS, TAGS, tagValue } from '../registry/tags.js'
+import type { LifecycleKind } from './lifecycle.js'
+import { compareVersions } from './lifecycle.js'
+import type { ModelVersion } from './registry-model.js'
+import { PROMOTE_TAGS, TAGS, tagValue } from './tags.js'
 
 export interface Retention {
   archive_staging_after_days?: number

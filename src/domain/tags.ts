@@ -1,4 +1,4 @@
-/** Tags the action records on model versions (DESIGN.md, "Recorded back to the registry"). */
+/** Tags the action records on model versions (the README lists each, with who writes it and when). */
 export const TAGS = {
   decision: 'promotion.decision',
   evaluatedAt: 'promotion.evaluated_at',

@@ -1,5 +1,5 @@
-import type { ModelVersion } from '../registry/schemas.js'
-import { PROMOTE_TAGS, ROLLBACK_TAGS, TAGS, tagValue } from '../registry/tags.js'
+import type { ModelVersion } from './registry-model.js'
+import { PROMOTE_TAGS, ROLLBACK_TAGS, TAGS, tagValue } from './tags.js'
 
 export type LifecycleEventKind = 'evaluated' | 'promoted' | 'rolled back' | 'archived'
 

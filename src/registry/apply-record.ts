@@ -1,8 +1,8 @@
-import type { MlflowClient } from '../registry/client.js'
-import type { ModelVersion } from '../registry/schemas.js'
-import type { Lifecycle } from '../registry/lifecycle/index.js'
-import { PROMOTE_TAGS, ROLLBACK_TAGS, tagValue } from '../registry/tags.js'
-import type { ProductionEntry } from './record.js'
+import type { MlflowClient } from './client.js'
+import type { ModelVersion } from '../domain/registry-model.js'
+import type { Lifecycle } from './lifecycle/index.js'
+import { PROMOTE_TAGS, ROLLBACK_TAGS, tagValue } from '../domain/tags.js'
+import type { ProductionEntry } from '../domain/record.js'
 
 export interface MergeFacts {
   pullUrl: string

@@ -1,4 +1,4 @@
-import type { ModelVersion, RegisteredModel } from '../schemas.js'
+import type { ModelVersion, RegisteredModel } from './registry-model.js'
 
 export type LifecycleKind = 'stages' | 'aliases' | 'both'
 
@@ -39,6 +39,11 @@ export interface Lifecycle {
   promoteReplacing(model: string, version: string): Promise<void>
   /** Adds `version` to production next to the current ones (A/B). */
   promoteAlongside(model: string, version: string): Promise<void>
+  /**
+   * Marks a staging version archived as the lifecycle expresses it (stage `Archived`; nothing for aliases, where
+   * the archive tags are the record): the caller has checked it holds no alias and is not in production.
+   */
+  archiveStagingVersion(model: string, version: string): Promise<void>
   /** Takes `version` out of staging and production. */
   archive(model: string, version: string): Promise<void>
   /**

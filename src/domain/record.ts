@@ -1,6 +1,6 @@
 import { stringify } from 'yaml'
 import { z } from 'zod'
-import { FileProblemsError, parseYamlFile } from '../yaml-file.js'
+import { FileProblemsError, parseYamlFile } from './yaml-file.js'
 
 // The promotion record (`<records>/<model>.yml`): the desired production state of one model. The gate's pull
 // request changes exactly this file; merging it makes the registry match it.

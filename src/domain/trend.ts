@@ -1,0 +1,4 @@
+export interface TrendPoint {
+  version: string
+  metrics: Record<string, number>
+}
