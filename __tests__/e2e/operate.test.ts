@@ -168,13 +168,18 @@ describe(`rollback against ${label}`, () => {
     expect((await world.promotionTags(s, v2))['promotion.rolled_back_by']).toBe('alice (--actor)')
 
     // Back to v2 through the same command, then without --actor: GitLab's variable names the person.
-    await runCliBundle(['rollback', '--model', s.model, '--version', v2, '--reason', 'undo', '--no-open-pr'], {
-      cwd: s.workspace,
-      env
-    })
+    await runCliBundle(
+      ['rollback', '--model', s.model, '--version', v2, '--reason', 'undo', '--no-open-pr'],
+      {
+        cwd: s.workspace,
+        env
+      }
+    )
     const byVariable = await rollback('--version', v1)
     expect(byVariable.status).toBe(0)
-    expect((await world.promotionTags(s, v2))['promotion.rolled_back_by']).toBe('gitlab-dave (GITLAB_USER_LOGIN)')
+    expect((await world.promotionTags(s, v2))['promotion.rolled_back_by']).toBe(
+      'gitlab-dave (GITLAB_USER_LOGIN)'
+    )
   })
 })
 

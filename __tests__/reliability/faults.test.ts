@@ -128,7 +128,9 @@ describe(`faults against ${label}`, () => {
       expect(run.stdout).not.toContain('::error')
       expect(run.status).toBe(0)
       expect(run.stdout).toMatch(
-        kind === 'secondary' ? /::warning::GitHub's secondary rate limit hit .*; waiting 1 s/ : /::warning::GitHub's rate limit hit /
+        kind === 'secondary'
+          ? /::warning::GitHub's secondary rate limit hit .*; waiting 1 s/
+          : /::warning::GitHub's rate limit hit /
       )
       expect(run.outputs['pr-number']).toMatch(/^\d+$/)
       expect(world.github.requests.slice(since).filter(r => r.status === 403)).toHaveLength(2)

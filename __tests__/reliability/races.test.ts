@@ -200,7 +200,11 @@ describe(`races against ${label}`, () => {
       expect(run.status).toBe(0)
       expect(run.outputs['pr-number']).toBe(other?.outputs['pr-number'])
       expect(onePullRequest(s)).toHaveLength(1)
-      expect(world.github.requests.some(r => r.method === 'POST' && r.path.endsWith('/git/refs') && r.status === 422)).toBe(true)
+      expect(
+        world.github.requests.some(
+          r => r.method === 'POST' && r.path.endsWith('/git/refs') && r.status === 422
+        )
+      ).toBe(true)
     })
 
     it('the other run opens the pull request between our read and our create: the 422 "already exists" updates it', async () => {
@@ -216,7 +220,9 @@ describe(`races against ${label}`, () => {
       expect(run.status).toBe(0)
       expect(run.outputs['pr-number']).toBe(other?.outputs['pr-number'])
       expect(onePullRequest(s)).toHaveLength(1)
-      expect(world.github.requests.some(r => r.method === 'POST' && r.path.endsWith('/pulls') && r.status === 422)).toBe(true)
+      expect(
+        world.github.requests.some(r => r.method === 'POST' && r.path.endsWith('/pulls') && r.status === 422)
+      ).toBe(true)
     })
   })
 })

@@ -147,7 +147,9 @@ describe('policy evaluator', () => {
       ['warn', true],
       ['warn', false]
     ])
-    const rows = renderEvaluation({ ...REPORT_BASE, rules: verdict.results }).split('\n').filter(l => l.startsWith('| '))
+    const rows = renderEvaluation({ ...REPORT_BASE, rules: verdict.results })
+      .split('\n')
+      .filter(l => l.startsWith('| '))
     expect(rows.filter(row => row.includes('warn only'))).toEqual([expect.stringContaining('accuracy')])
   })
 

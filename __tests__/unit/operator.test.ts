@@ -10,6 +10,8 @@ describe('who runs a command outside GitHub Actions', () => {
     expect(operatorOutsideActions(undefined, { BUILD_USER_ID: 'jenkins-erin' })).toBe(
       'jenkins-erin (BUILD_USER_ID)'
     )
-    expect(operatorOutsideActions(undefined, { CIRCLE_USERNAME: ' ' })).toBe(`${userInfo().username} (OS user)`)
+    expect(operatorOutsideActions(undefined, { CIRCLE_USERNAME: ' ' })).toBe(
+      `${userInfo().username} (OS user)`
+    )
   })
 })

@@ -191,7 +191,12 @@ async function pendingRollback(
 }
 
 /** Drift a rollback tag claims to explain but nothing confirms: said, so the reader knows what to look at. */
-function withRollbackContext(drift: Drift, model: string, production: string[], versions: ModelVersion[]): Drift {
+function withRollbackContext(
+  drift: Drift,
+  model: string,
+  production: string[],
+  versions: ModelVersion[]
+): Drift {
   const claimed = versions.filter(v => tagValue(v.tags, ROLLBACK_TAGS.rolledBackTo) === production[0])
   if (production.length !== 1 || claimed.length === 0) return drift
   return {
@@ -231,7 +236,11 @@ function renderAudit(audits: ModelAudit[], versionUrl: (model: string, version: 
   for (const audit of audits) {
     const versions = (list: string[]) =>
       list.map(v => link(`v${v}`, versionUrl(audit.model, v))).join(', ') || 'none'
-    parts.push('', `### ${audit.drift ? '⚠️' : audit.rollback ? '⏪' : '✅'} ${escapeMarkdown(audit.model)}`, '')
+    parts.push(
+      '',
+      `### ${audit.drift ? '⚠️' : audit.rollback ? '⏪' : '✅'} ${escapeMarkdown(audit.model)}`,
+      ''
+    )
     parts.push(
       `**Production:** ${versions(audit.production)} · **Record** ${escapeMarkdown(audit.recordFile)}: ` +
         (audit.record

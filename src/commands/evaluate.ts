@@ -55,7 +55,8 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
   const planned: PlannedEvaluation[] = []
   for (const target of targets) planned.push(await planTarget(context, loaded, lifecycle, target))
   const wanted: PlannedEvaluation[] = []
-  for (const plan of planned) if (await wantsPullRequest(context, lifecycle, plan.evaluation)) wanted.push(plan)
+  for (const plan of planned)
+    if (await wantsPullRequest(context, lifecycle, plan.evaluation)) wanted.push(plan)
   const repo = wanted.length > 0 ? gitHubRepository(context) : undefined
   if (wanted.length > 0 && repo === undefined) log.warning(NO_REPOSITORY_WARNING)
   if (repo !== undefined) {
@@ -218,7 +219,9 @@ async function promotionRequest(
     version: evaluation.version,
     recordsFolder: loaded.policy.records ?? DEFAULT_RECORDS_FOLDER,
     strategy: production?.strategy ?? 'replace',
-    registryProduction: evenSplit(evaluation.production ?? (await lifecycle.productionVersions(evaluation.model))),
+    registryProduction: evenSplit(
+      evaluation.production ?? (await lifecycle.productionVersions(evaluation.model))
+    ),
     report: async () => {
       const fresh =
         evaluation.staging === 'unchanged'
