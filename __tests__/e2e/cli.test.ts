@@ -26,7 +26,9 @@ async function runOnTerminal(
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''
+  child.stdout.setEncoding('utf8')
   child.stdout.on('data', chunk => (output += chunk))
+  child.stderr.setEncoding('utf8')
   child.stderr.on('data', chunk => (output += chunk))
   const status = await new Promise<number | null>(resolveStatus =>
     child.on('close', code => resolveStatus(code))

@@ -67,7 +67,9 @@ export async function runBundle(
   const child = spawn(process.execPath, [bundle], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   options.onSpawn?.(child)
   let stdout = ''
+  child.stdout.setEncoding('utf8')
   child.stdout.on('data', chunk => (stdout += chunk))
+  child.stderr.setEncoding('utf8')
   child.stderr.on('data', chunk => (stdout += chunk))
   const timer = setTimeout(() => child.kill('SIGKILL'), 90_000)
   const status = await new Promise<number | null>(resolveStatus =>
@@ -96,7 +98,9 @@ export async function runCliBundle(
   })
   let stdout = ''
   let stderr = ''
+  child.stdout.setEncoding('utf8')
   child.stdout.on('data', chunk => (stdout += chunk))
+  child.stderr.setEncoding('utf8')
   child.stderr.on('data', chunk => (stderr += chunk))
   const status = await new Promise<number | null>(resolveStatus =>
     child.on('close', code => resolveStatus(code))

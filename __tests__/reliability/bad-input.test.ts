@@ -524,7 +524,7 @@ describe(`bad input against MLflow ${label}`, () => {
         {},
         'MLflow basic auth needs both a username and a password'
       ],
-      ['a version without a model', { model: '' }, {}, 'Input `version` needs `model`'],
+      ['a version without a model', { model: '' }, {}, 'The input `version` needs the input `model`'],
       [
         'rollback without a model',
         { command: 'rollback', model: '', version: '', reason: 'drill' },
@@ -985,7 +985,7 @@ describe(`bad input against MLflow ${label}`, () => {
         "INVALID_PARAMETER_VALUE (HTTP 400): Invalid model name 'team/fraud'"
       ],
       ['a colon', () => 'models:fraud', false, "Invalid model name 'models:fraud'"],
-      ['only spaces', () => '   ', false, 'Input `version` needs `model`']
+      ['only spaces', () => '   ', false, 'The input `version` needs the input `model`']
     ])('%s is refused', async (_name, name, mlflowAccepts, expected) => {
       const model = name(uniqueName('refused'))
       // The refusal must be the gate's own where MLflow would take the name: the model exists and would pass.

@@ -13,8 +13,11 @@ export interface GitHubSettings {
   apiUrl: string
   serverUrl: string
   token: string
-  /** Milliseconds between two writes (GitHub asks for one second between mutating requests to avoid its secondary limits). */
-  writeSpacingMs: number
+  /**
+   * Milliseconds between two writes (and between two requests that notify people), or undefined for GitHub.com's
+   * own pacing as plugin-throttling applies it: writes a second apart, notifying requests three seconds apart.
+   */
+  writeSpacingMs: number | undefined
 }
 
 export function gitHubSettings(env: NodeJS.ProcessEnv, token: string | undefined): GitHubSettings {
@@ -44,11 +47,12 @@ export function gitHubSettings(env: NodeJS.ProcessEnv, token: string | undefined
 const GITHUB_COM_API = 'https://api.github.com'
 
 /**
- * GitHub.com asks for a second between mutating requests (its secondary rate limits); GitHub Enterprise Server has
- * those limits off unless its admin turns them on, so elsewhere writes are not spaced unless the variable says so.
+ * GitHub.com asks for a second between mutating requests (its secondary rate limits), which plugin-throttling
+ * applies; GitHub Enterprise Server has those limits off unless its admin turns them on, so elsewhere requests are
+ * not spaced unless the variable says so.
  */
-function writeSpacing(raw: string | undefined, apiUrl: string): number {
-  if (raw === undefined || raw.trim() === '') return apiUrl === GITHUB_COM_API ? 1000 : 0
+function writeSpacing(raw: string | undefined, apiUrl: string): number | undefined {
+  if (raw === undefined || raw.trim() === '') return apiUrl === GITHUB_COM_API ? undefined : 0
   const value = Number(raw)
   if (!Number.isInteger(value) || value < 0) {
     throw new InputError(
@@ -110,7 +114,12 @@ export function createOctokit(settings: GitHubSettings, warn: (message: string) 
       throttle: {
         onRateLimit: onLimit('rate limit'),
         onSecondaryRateLimit: onLimit('secondary rate limit'),
-        write: new Bottleneck.Group({ maxConcurrent: 1, minTime: settings.writeSpacingMs })
+        ...(settings.writeSpacingMs === undefined
+          ? {}
+          : {
+              write: new Bottleneck.Group({ maxConcurrent: 1, minTime: settings.writeSpacingMs }),
+              notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: settings.writeSpacingMs })
+            })
       }
     },
     retry,

@@ -217,7 +217,10 @@ export class World {
    * answers 403 with `x-ratelimit-remaining: 0` and the reset time, `secondary` 403 with `retry-after` and the
    * message "You have exceeded a secondary rate limit".
    */
-  readonly rateLimited: { kind: 'primary' | 'secondary'; remaining: number } = { kind: 'secondary', remaining: 0 }
+  readonly rateLimited: { kind: 'primary' | 'secondary'; remaining: number } = {
+    kind: 'secondary',
+    remaining: 0
+  }
   /** Run (once) before the first request it matches is served: what another client did in the meantime. */
   interleave?: { matches: (method: string, path: string) => boolean; act: () => Promise<void> }
   readonly users = new Map<string, User>()
