@@ -15,6 +15,9 @@ const base = {
 /** @type {import('ts-jest').JestConfigWithTsJest} */
 export default {
   verbose: true,
+  // `npm run coverage`: what the in-process tests execute (the bundle's end-to-end runs are separate processes).
+  collectCoverageFrom: ['src/**/*.ts', '!src/types/**', '!src/index.ts', '!src/cli-entry.ts'],
+  coverageReporters: ['text-summary', 'json-summary'],
   // Per-project testTimeout is ignored by Jest 30; the slowest tests (the whole gate, end to end) need this.
   testTimeout: 120000,
   projects: [

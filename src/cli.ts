@@ -161,7 +161,8 @@ function stderrLogger(io: CliIo, color: boolean): Logger {
   return {
     info: message => io.stderr(`${words(message, undefined)}\n`),
     warning: (message, at) => io.stderr(`${where(at)}${label('warning:', '33')} ${words(message, at)}\n`),
-    error: (message, at) => io.stderr(`${where(at)}${label('error:', '31')} ${words(message, at)}\n`)
+    error: (message, at) => io.stderr(`${where(at)}${label('error:', '31')} ${words(message, at)}\n`),
+    section: title => io.stderr(`${color ? `\x1b[1m== ${title} ==\x1b[22m` : `== ${title} ==`}\n`)
   }
 }
 

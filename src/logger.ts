@@ -12,6 +12,8 @@ export interface Logger {
   info(message: string): void
   warning(message: string, position?: SourcePosition): void
   error(message: string, position?: SourcePosition): void
+  /** Starts the next phase of a command (gather, act): a collapsible group in Actions, a heading in the CLI. */
+  section?(title: string): void
 }
 
 /** Makes registry-provided text inert in a log line: no line breaks, so nothing can start a workflow command. */
@@ -23,8 +25,22 @@ function annotation(position?: SourcePosition): core.AnnotationProperties | unde
   return position && { file: position.file, startLine: position.line, startColumn: position.column }
 }
 
+let groupOpen = false
+
 export const actionsLogger: Logger = {
   info: message => core.info(inert(message)),
   warning: (message, position) => core.warning(inert(message), annotation(position)),
-  error: (message, position) => core.error(inert(message), annotation(position))
+  error: (message, position) => core.error(inert(message), annotation(position)),
+  section: title => {
+    // Groups do not nest in the Actions log: the previous phase's closes first.
+    if (groupOpen) core.endGroup()
+    core.startGroup(inert(title))
+    groupOpen = true
+  }
+}
+
+/** Closes the last phase's group, so the outcome and any error show outside it. */
+export function endSections(): void {
+  if (groupOpen) core.endGroup()
+  groupOpen = false
 }

@@ -3,7 +3,7 @@ import type { CommandOutcome } from './commands/command.js'
 import { actionsMasker } from './context.js'
 import { describeFailure, executeCommand } from './execute.js'
 import { readInputs } from './inputs.js'
-import { actionsLogger, inert } from './logger.js'
+import { actionsLogger, endSections, inert } from './logger.js'
 
 /** The action's entry point: the one place that turns an error into a failed step. */
 export async function run(): Promise<void> {
@@ -15,9 +15,11 @@ export async function run(): Promise<void> {
       mask: actionsMasker,
       workspace: process.env.GITHUB_WORKSPACE || process.cwd()
     })
+    endSections()
     await publish(outcome)
     if (outcome.failure !== undefined) core.setFailed(inert(outcome.failure))
   } catch (error) {
+    endSections()
     core.setFailed(describeFailure(error, actionsLogger))
   }
 }

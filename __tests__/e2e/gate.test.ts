@@ -42,6 +42,13 @@ function gateSuite(server: TestServer) {
     const evaluated = await evaluate(s, v2)
     expect(evaluated.status).toBe(0)
     expect(evaluated.outputs.decision).toBe('passed')
+    // The log is grouped by phase: the reads and verdicts, then the writes; the outcome outside any group.
+    expect(evaluated.stdout.match(/^::(group|endgroup)::.*$/gm)).toEqual([
+      '::group::Evidence and verdicts (nothing is written yet)',
+      '::endgroup::',
+      '::group::Writes: Staging, tags, pull requests',
+      '::endgroup::'
+    ])
     const number = Number(evaluated.outputs['pr-number'])
     expect(evaluated.outputs['pr-url']).toBe(`${world.github.htmlUrl}/${s.repo}/pull/${number}`)
 

@@ -54,6 +54,7 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
 
   // Every precondition first (the policy above; each version's evidence, the GitHub token and each pull request's
   // branch here), then the writes: a run that cannot finish stops while the registry and GitHub are as they were.
+  log.section?.('Evidence and verdicts (nothing is written yet)')
   const planned: PlannedEvaluation[] = []
   for (const target of targets) planned.push(await planTarget(context, loaded, lifecycle, target))
   const wanted: PlannedEvaluation[] = []
@@ -72,6 +73,7 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
     }
   }
 
+  log.section?.(inputs.dryRun ? 'Dry run: nothing is written' : 'Writes: Staging, tags, pull requests')
   const evaluations: VersionEvaluation[] = []
   for (const plan of planned) {
     const { evaluation } = plan

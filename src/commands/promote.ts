@@ -24,6 +24,7 @@ export async function promoteCommand(context: CommandContext): Promise<CommandOu
   const pull = await locateMergedPullRequest(context, repo)
   if ('noop' in pull) return finish(context, repo, { ...empty('noop'), reason: pull.noop })
 
+  context.log.section?.(`Checks at merge of pull request #${pull.number} (nothing is written yet)`)
   const review = await reviewPullRequest(repo, context.registry, pull, {
     policyPath: context.inputs.policy,
     mode: 'promote',
@@ -80,6 +81,7 @@ export async function promoteCommand(context: CommandContext): Promise<CommandOu
     })
   }
 
+  context.log.section?.('Writes: the registry made to match the record')
   const entries = productionEntries(review.record)
   const applied = await applyRecord(
     context.registry,

@@ -45,6 +45,7 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
       'rollback proves its target from the record’s history on GitHub (merged gate pull requests), so it needs GITHUB_REPOSITORY and `github-token`.'
     )
   }
+  log.section?.(`Rollback of ${model}: the target and its proof (nothing is written yet)`)
   const loaded = await loadPolicyFile(context.workspace, inputs.policy)
   const entry = requireModelPolicy(loaded.policy, loaded.path, model)
   const lifecycle = lifecycleFromPolicy(registry, loaded.policy)
@@ -107,6 +108,9 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
       : undefined
   const now = context.now().toISOString()
   let writes = 0
+  log.section?.(
+    inputs.dryRun ? 'Dry run: nothing is written' : 'Writes: the journal, production, the record pull request'
+  )
   if (!inputs.dryRun && plan.retired.length > 0) {
     // The journal first: a re-run of this workflow run finds it and completes the same rollback.
     const journal: Record<string, string> = {
