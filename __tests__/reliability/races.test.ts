@@ -187,11 +187,22 @@ describe(`races against ${label}`, () => {
         pull => pull.state === 'open'
       )
 
-    it('the other run creates the branch between our read and our write: the 422 "Reference already exists" adopts it', async () => {
+    it.each<[string, string, (repo: string) => RegExp]>([
+      [
+        'creates the branch between our read and our write: the 422 "Reference already exists" adopts it',
+        '/git/refs',
+        () => /\/git\/refs$/
+      ],
+      [
+        'opens the pull request between our read and our create: the 422 "already exists" updates it',
+        '/pulls',
+        repo => new RegExp(`/repos/${repo}/pulls$`)
+      ]
+    ])('the other run %s', async (_name, endpoint, path) => {
       const s = await world.scenario([weaker, stronger], { champion: 0 })
       const [, v2] = s.versions
       let other: Awaited<ReturnType<typeof world.evaluate>> | undefined
-      world.github.interleave('POST', /\/git\/refs$/, async () => {
+      world.github.interleave('POST', path(s.repo), async () => {
         other = await world.evaluate(s, v2)
       })
       const run = await world.evaluate(s, v2)
@@ -201,27 +212,7 @@ describe(`races against ${label}`, () => {
       expect(run.outputs['pr-number']).toBe(other?.outputs['pr-number'])
       expect(onePullRequest(s)).toHaveLength(1)
       expect(
-        world.github.requests.some(
-          r => r.method === 'POST' && r.path.endsWith('/git/refs') && r.status === 422
-        )
-      ).toBe(true)
-    })
-
-    it('the other run opens the pull request between our read and our create: the 422 "already exists" updates it', async () => {
-      const s = await world.scenario([weaker, stronger], { champion: 0 })
-      const [, v2] = s.versions
-      let other: Awaited<ReturnType<typeof world.evaluate>> | undefined
-      world.github.interleave('POST', new RegExp(`/repos/${s.repo}/pulls$`), async () => {
-        other = await world.evaluate(s, v2)
-      })
-      const run = await world.evaluate(s, v2)
-      expect(other?.status).toBe(0)
-      expect(run.stdout).not.toContain('::error')
-      expect(run.status).toBe(0)
-      expect(run.outputs['pr-number']).toBe(other?.outputs['pr-number'])
-      expect(onePullRequest(s)).toHaveLength(1)
-      expect(
-        world.github.requests.some(r => r.method === 'POST' && r.path.endsWith('/pulls') && r.status === 422)
+        world.github.requests.some(r => r.method === 'POST' && r.path.endsWith(endpoint) && r.status === 422)
       ).toBe(true)
     })
   })
