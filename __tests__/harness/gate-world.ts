@@ -1,6 +1,6 @@
 import { GitHubStandIn } from '../../tools/github-stand-in/index.js'
 import { createLifecycle, type LifecycleKind } from '../../src/registry/lifecycle/index.js'
-import type { MlflowClient } from '../../src/registry/client.js'
+import type { FixtureClient } from './fixture-client.js'
 import { workspaceWith } from './commands.js'
 import { runBundle, type BundleRun } from './runner.js'
 import { clientFor, createModelFrom, uniqueName, type TestServer } from './servers.js'
@@ -34,7 +34,7 @@ export interface ScenarioOptions {
  * MLflow server, and helpers that run the committed bundle as a runner would, for end-to-end tests.
  */
 export class GateWorld {
-  readonly client: MlflowClient
+  readonly client: FixtureClient
   github!: GitHubStandIn
   bot!: { token: string }
 

@@ -1,5 +1,5 @@
+import { FixtureClient } from './fixture-client.js'
 import { readFileSync } from 'node:fs'
-import { MlflowClient } from '../../src/registry/client.js'
 import { resolveRegistryConfig, type RegistryInputs } from '../../src/registry/config.js'
 import { MlflowHttp } from '../../src/registry/http.js'
 
@@ -68,12 +68,12 @@ export function clientFor(
   url: string,
   inputs: Omit<RegistryInputs, 'trackingUri'> = {},
   env: NodeJS.ProcessEnv = {}
-): MlflowClient {
+): FixtureClient {
   const { config, secrets } = resolveRegistryConfig(
     { trackingUri: url, ...inputs },
     { MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.01', ...env }
   )
-  return new MlflowClient(new MlflowHttp(config, secrets))
+  return new FixtureClient(new MlflowHttp(config, secrets))
 }
 
 let counter = 0
@@ -85,7 +85,7 @@ export function uniqueName(prefix: string): string {
 
 /** Creates a model with `count` versions that reuse a seeded version's artifacts and run. */
 export async function createModelWithVersions(
-  client: MlflowClient,
+  client: FixtureClient,
   server: TestServer,
   name: string,
   count: number
@@ -103,7 +103,7 @@ export async function createModelWithVersions(
  * (given as [model, version]), so each test gets its own registry state over the seeded evidence.
  */
 export async function createModelFrom(
-  client: MlflowClient,
+  client: FixtureClient,
   name: string,
   sources: [string, string][]
 ): Promise<string[]> {

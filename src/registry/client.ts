@@ -22,7 +22,7 @@ export class MlflowClient {
     return this.http.baseUrl
   }
 
-  private async call<S extends z.ZodType>(schema: S, req: HttpRequest): Promise<z.infer<S>> {
+  protected async call<S extends z.ZodType>(schema: S, req: HttpRequest): Promise<z.infer<S>> {
     const body = await this.http.json(req)
     const parsed = schema.safeParse(body)
     if (!parsed.success) {
@@ -33,24 +33,11 @@ export class MlflowClient {
     return parsed.data
   }
 
-  async serverVersion(): Promise<string> {
-    return (await this.http.text({ method: 'GET', path: '/version' })).trim()
-  }
-
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
     const res = await this.call(Responses.registeredModel, {
       method: 'GET',
       path: `${API}/registered-models/get`,
       query: { name }
-    })
-    return res.registered_model
-  }
-
-  async createRegisteredModel(name: string, description?: string): Promise<RegisteredModel> {
-    const res = await this.call(Responses.registeredModel, {
-      method: 'POST',
-      path: `${API}/registered-models/create`,
-      body: { name, description }
     })
     return res.registered_model
   }
@@ -80,30 +67,6 @@ export class MlflowClient {
     return res.model_version
   }
 
-  async createModelVersion(
-    name: string,
-    source: string,
-    options: { runId?: string; modelId?: string; tags?: Record<string, string>; description?: string } = {}
-  ): Promise<ModelVersion> {
-    const res = await this.call(Responses.modelVersion, {
-      method: 'POST',
-      path: `${API}/model-versions/create`,
-      body: {
-        name,
-        source,
-        run_id: options.runId,
-        model_id: options.modelId,
-        description: options.description,
-        tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value }))
-      }
-    })
-    return res.model_version
-  }
-
-  /**
-   * Every model version matching `filter`, across pages. Search answers carry no aliases (mlflow#16734):
-   * read them from the registered model.
-   */
   /** Every version of one registered model, across pages (the search with MLflow's filter language kept here). */
   versionsOf(model: string, options: { orderBy?: string[]; pageSize?: number; limit?: number } = {}) {
     return this.searchModelVersions(`name=${quote(model)}`, options)
@@ -114,6 +77,10 @@ export class MlflowClient {
     return this.http.close()
   }
 
+  /**
+   * Every model version matching `filter`, across pages. Search answers carry no aliases (mlflow#16734):
+   * read them from the registered model.
+   */
   async searchModelVersions(
     filter: string,
     options: { orderBy?: string[]; pageSize?: number; limit?: number } = {}
@@ -145,28 +112,6 @@ export class MlflowClient {
       limit: 1
     })
     return latest
-  }
-
-  /** The version an alias points at, or undefined when the alias is not set. */
-  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined> {
-    try {
-      const res = await this.call(Responses.modelVersion, {
-        method: 'GET',
-        path: `${API}/registered-models/alias`,
-        query: { name, alias }
-      })
-      return res.model_version
-    } catch (error) {
-      // MLflow answers a missing alias with 400 INVALID_PARAMETER_VALUE, not 404.
-      if (
-        error instanceof MlflowApiError &&
-        error.errorCode === 'INVALID_PARAMETER_VALUE' &&
-        /alias .* not found/i.test(error.message)
-      ) {
-        return undefined
-      }
-      throw error
-    }
   }
 
   async setAlias(name: string, alias: string, version: string): Promise<void> {

@@ -1,0 +1,63 @@
+import { MlflowClient } from '../../src/registry/client.js'
+import { MlflowApiError } from '../../src/registry/errors.js'
+import { Responses, type ModelVersion, type RegisteredModel } from '../../src/domain/registry-model.js'
+
+const API = '/api/2.0/mlflow'
+
+/**
+ * The registry client with what only tests need: creating models and versions for a scenario, reading an alias
+ * directly, the server's version. The action never creates anything in the registry.
+ */
+export class FixtureClient extends MlflowClient {
+  async serverVersion(): Promise<string> {
+    return (await this.http.text({ method: 'GET', path: '/version' })).trim()
+  }
+  async createRegisteredModel(name: string, description?: string): Promise<RegisteredModel> {
+    const res = await this.call(Responses.registeredModel, {
+      method: 'POST',
+      path: `${API}/registered-models/create`,
+      body: { name, description }
+    })
+    return res.registered_model
+  }
+  async createModelVersion(
+    name: string,
+    source: string,
+    options: { runId?: string; modelId?: string; tags?: Record<string, string>; description?: string } = {}
+  ): Promise<ModelVersion> {
+    const res = await this.call(Responses.modelVersion, {
+      method: 'POST',
+      path: `${API}/model-versions/create`,
+      body: {
+        name,
+        source,
+        run_id: options.runId,
+        model_id: options.modelId,
+        description: options.description,
+        tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value }))
+      }
+    })
+    return res.model_version
+  }
+  /** The version an alias points at, or undefined when the alias is not set. */
+  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined> {
+    try {
+      const res = await this.call(Responses.modelVersion, {
+        method: 'GET',
+        path: `${API}/registered-models/alias`,
+        query: { name, alias }
+      })
+      return res.model_version
+    } catch (error) {
+      // MLflow answers a missing alias with 400 INVALID_PARAMETER_VALUE, not 404.
+      if (
+        error instanceof MlflowApiError &&
+        error.errorCode === 'INVALID_PARAMETER_VALUE' &&
+        /alias .* not found/i.test(error.message)
+      ) {
+        return undefined
+      }
+      throw error
+    }
+  }
+}
