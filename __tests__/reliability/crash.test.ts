@@ -165,4 +165,23 @@ describe(`crash consistency against ${label}`, () => {
       })
     })
   })
+
+  // The cuts above land wherever the parallel tag writes happen to be; this one is exact: the replaced version keeps
+  // `archived_reason` but lost `archived_at` (a runner killed between the two), and the re-run writes the pair.
+  it("a re-run after a cut between the replaced version's two archive tags writes both", async () => {
+    const s = await world.scenario([weaker, stronger], { champion: 0 })
+    const [v1, v2] = s.versions
+    const { number } = await world.promoteThroughGate(s, v2)
+    const reference = await world.promotionTags(s, v1)
+    expect(reference['promotion.archived_reason']).toBe(
+      `replaced through ${world.github.htmlUrl}/${s.repo}/pull/${number}`
+    )
+    await world.client.deleteModelVersionTag(s.model, v1, 'promotion.archived_at')
+    const rerun = await world.promote(s, number)
+    expect(rerun.status).toBe(0)
+    expect(await world.promotionTags(s, v1)).toEqual({
+      ...reference,
+      'promotion.archived_at': expect.stringMatching(/^\d{4}-\d\d-\d\dT/)
+    })
+  })
 })

@@ -97,7 +97,14 @@ export async function applyRecord(
   }
   for (const version of retired) {
     const reason = `replaced through ${merge.pullUrl}`
-    if (tagValue(current.get(version) ?? [], PROMOTE_TAGS.archivedReason) === reason) continue
+    // Both tags or neither: a run killed between the two writes (they go out together) left one, so the re-run
+    // writes the pair again.
+    const tags = current.get(version) ?? []
+    if (
+      tagValue(tags, PROMOTE_TAGS.archivedReason) === reason &&
+      tagValue(tags, PROMOTE_TAGS.archivedAt) !== undefined
+    )
+      continue
     want(version, PROMOTE_TAGS.archivedReason, reason)
     want(version, PROMOTE_TAGS.archivedAt, stamp)
   }
