@@ -1,6 +1,6 @@
 // The CLI's options and commands: every action input is an option of the same name, used by the commands that read
 // it. Help text, per-command help and the checks on what a command accepts all come from these tables.
-import { COMMANDS, INPUT_DEFAULTS, InputsSchema, type CommandName } from './inputs.js'
+import { COMMANDS, INPUT_DEFAULTS, InputsSchema, inputName, type CommandName } from './inputs.js'
 
 export interface CliOption {
   /** The action input's name, which is also the option's (`--tracking-uri`). */
@@ -149,8 +149,6 @@ export const TOOL_OPTIONS: readonly CliOption[] = [
   }
 ]
 
-const kebab = (name: string) => name.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`)
-
 /**
  * Every option: the table above, and any action input it does not list yet (read from the inputs schema, so a new
  * input is an option at once), accepted by every command.
@@ -158,7 +156,7 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, letter => `-${letter.toLo
 export function allOptions(): CliOption[] {
   const listed = new Set(INPUT_OPTIONS.map(option => option.name))
   const unlisted: CliOption[] = Object.keys(InputsSchema.shape)
-    .map(kebab)
+    .map(inputName)
     .filter(name => name !== 'command' && !listed.has(name))
     .map(name => ({
       name,

@@ -96,29 +96,20 @@ export const INPUT_DEFAULTS: Record<string, string> = {
 
 export type InputReader = (name: string) => string
 
+/** The action.yml name of a schema key: `trackingUri` → `tracking-uri`. */
+export function inputName(key: string): string {
+  return key.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`)
+}
+
 /** Reads every input once and validates it; throws an Error listing each bad input. */
 export function readInputs(read: InputReader): Inputs {
   const get = (name: string): string => {
     const value = read(name)
     return value === '' ? (INPUT_DEFAULTS[name] ?? '') : value
   }
-  const result = InputsSchema.safeParse({
-    command: get('command'),
-    model: get('model'),
-    version: get('version'),
-    policy: get('policy'),
-    trackingUri: get('tracking-uri'),
-    trackingToken: get('tracking-token'),
-    trackingUsername: get('tracking-username'),
-    trackingPassword: get('tracking-password'),
-    githubToken: get('github-token'),
-    dryRun: get('dry-run'),
-    reason: get('reason'),
-    openPr: get('open-pr'),
-    failOnReject: get('fail-on-reject'),
-    failOnDrift: get('fail-on-drift'),
-    driftIssue: get('drift-issue')
-  })
+  // Each schema key is the camelCase of its action.yml name (`tracking-uri` → trackingUri).
+  const raw = Object.fromEntries(Object.keys(InputsSchema.shape).map(key => [key, get(inputName(key))]))
+  const result = InputsSchema.safeParse(raw)
   if (!result.success) {
     throw new InputError(`Invalid input: ${result.error.issues.map(issue => issue.message).join('; ')}`)
   }
