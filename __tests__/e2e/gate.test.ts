@@ -135,6 +135,19 @@ function gateSuite(server: TestServer) {
     expect(world.github.labels(s.repo, Number(evaluated.outputs['pr-number']))).toEqual(['model-promotion'])
   })
 
+  it('polling several passing versions in one run leaves the newest one pull request open', async () => {
+    const s = await scenario([weaker, stronger, stronger])
+    const [, v2, v3] = s.versions
+    const polled = await runBundle(inputs('evaluate', { model: s.model }), { env: env(s) })
+    expect(polled.status).toBe(0)
+    expect(polled.outputs.version).toBe(`${v2},${v3}`)
+    const pulls = world.github.pullRequests(s.repo) as { state: string; head: { ref: string } }[]
+    expect(pulls.filter(p => p.state === 'open').map(p => p.head.ref)).toEqual([promotionBranch(s.model, v3)])
+    expect(pulls.filter(p => p.state === 'closed').map(p => p.head.ref)).toEqual([
+      promotionBranch(s.model, v2)
+    ])
+  })
+
   it('a newer passing version supersedes the older open pull request', async () => {
     const s = await scenario([weaker, stronger, stronger])
     const [, v2, v3] = s.versions

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import type { LifecycleKind } from '../../src/registry/lifecycle/index.js'
+import { rollbackBranch } from '../../src/domain/names.js'
 import { workspaceWith } from '../harness/commands.js'
 import { POLICY } from '../harness/gate-world.js'
 import { useGateWorld } from '../harness/gate-suite.js'
@@ -228,6 +229,10 @@ describe(`audit against ${label}`, () => {
           ? `c.transition_model_version_stage(${name}, "${v2}", "Production", archive_existing_versions=True)`
           : `c.set_registered_model_alias(${name}, "champion", "${v2}")`
       )
+      // Rollback tags planted by a registry user (or left by an old rollback) explain nothing without the gate's
+      // pull request: still drift, with the tags' claim named.
+      await world.client.setModelVersionTag(s.model, v1, 'promotion.rolled_back_to', v2)
+      await world.client.setModelVersionTag(s.model, v1, 'promotion.rolled_back_at', new Date().toISOString())
       const drifted = await audit({ 'fail-on-drift': 'true' })
       expect(drifted.status).toBe(1)
       expect(drifted.outputs.decision).toBe('drift')
@@ -239,7 +244,8 @@ describe(`audit against ${label}`, () => {
           actual: [v2],
           differences: [
             `v${v1} is in the record but not in production`,
-            `v${v2} is in production but not in the record`
+            `v${v2} is in production but not in the record`,
+            `rollback tags on v${v1} say ${s.model} was rolled back to v${v2}, but no open pull request of the gate on ${rollbackBranch(s.model, v2)}, opened since the record last changed, carries it into the record`
           ],
           advice: expect.stringContaining(`run rollback with version ${v1}`)
         }
@@ -298,7 +304,20 @@ describe(`audit against ${label}`, () => {
     })
     expect(elsewhere.status).toBe(1)
     expect(elsewhere.stdout).toContain(
-      `::error::None of the models the policy ${POLICY} names is registered in MLflow (${unregistered})`
+      `::error::None of the models the policy ${POLICY} names (${unregistered}) is registered in MLflow (not registered: ${unregistered})`
+    )
+
+    // A policy of globs alone that matches nothing in this registry is no clean audit either.
+    const globs = await runBundle(world.inputs('audit', { 'fail-on-drift': 'true' }), {
+      env: world.env(s, {
+        GITHUB_WORKSPACE: workspaceWith({
+          [POLICY]: s.policy.replace(JSON.stringify(s.model), JSON.stringify('no-such-family-*'))
+        })
+      })
+    })
+    expect(globs.status).toBe(1)
+    expect(globs.stdout).toContain(
+      `::error::None of the models the policy ${POLICY} names (no-such-family-*)`
     )
   })
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { LifecycleKind } from '../../src/registry/lifecycle/index.js'
+import { promotionBranch } from '../../src/domain/names.js'
 import { useGateWorld } from '../harness/gate-suite.js'
 import type { Scenario } from '../harness/gate-world.js'
 import { holdingProxy } from '../harness/proxy.js'
@@ -186,6 +187,22 @@ describe(`races against ${label}`, () => {
       (world.github.pullRequests(s.repo) as { state: string; head: { ref: string } }[]).filter(
         pull => pull.state === 'open'
       )
+
+    it('the other run opens the pull request while a writer pushes to its branch: not adopted', async () => {
+      const s = await world.scenario([weaker, stronger], { champion: 0 })
+      const [, v2] = s.versions
+      world.github.interleave('POST', new RegExp(`/repos/${s.repo}/pulls$`), async () => {
+        await world.evaluate(s, v2)
+        await world.github.pushFiles('alice', s.repo, promotionBranch(s.model, v2), {
+          [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: 1\n`
+        })
+      })
+      const run = await world.evaluate(s, v2)
+      expect(run.status).toBe(1)
+      expect(run.stdout).toMatch(
+        /::error::The branch promotion\/.* already exists and the gate did not write it alone \(alice pushed to it\)/
+      )
+    })
 
     it.each<[string, string, (repo: string) => RegExp]>([
       [

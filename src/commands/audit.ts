@@ -4,6 +4,7 @@ import {
   DEFAULT_RECORDS_FOLDER,
   parseRecord,
   productionEntries,
+  readableRecord,
   recordPath,
   type ProductionEntry
 } from '../domain/record.js'
@@ -82,9 +83,12 @@ export async function auditCommand(context: CommandContext): Promise<CommandOutc
     if (found && registered === undefined) {
       found.differences.unshift(`the registry has no model named "${model}", which ${file} lists`)
     }
-    const rollback = found && (await pendingRollback(repo, model, record, production, versions))
+    const rollback =
+      found && (await pendingRollback(repo, model, file, record, production, versions, recordCommits))
     const drift =
-      found && rollback === undefined ? withRollbackContext(found, model, production, versions) : undefined
+      found && rollback === undefined
+        ? withRollbackContext(found, model, production, versions, repo !== undefined)
+        : undefined
     audits.push({
       model,
       production,
@@ -104,9 +108,10 @@ export async function auditCommand(context: CommandContext): Promise<CommandOutc
     )
   }
   // An audit that looked at nothing says nothing: never "clean" when the policy names models the registry lacks.
-  if (audits.length === 0 && unregistered.length > 0) {
+  if (audits.length === 0) {
+    const named = Object.keys(loaded.policy.models).join(', ')
     throw new Error(
-      `None of the models the policy ${loaded.path} names is registered in MLflow (${unregistered.join(', ')}), so there is nothing to audit; check that the tracking URI points at the registry that serves them.`
+      `None of the models the policy ${loaded.path} names (${named}) is registered in MLflow${unregistered.length > 0 ? ` (not registered: ${unregistered.join(', ')})` : ''}, so there is nothing to audit; check that the tracking URI points at the registry that serves them.`
     )
   }
 
@@ -155,18 +160,21 @@ function recordSource(context: CommandContext): PromotionRepository | undefined 
 }
 
 /**
- * The gate's rollback explains the difference when production is exactly the version a rollback went back to and
- * every version the record lists but production lacks carries that rollback's tags. With GitHub at hand the gate's
- * open record pull request must exist too (tags can be written by any registry user); without it, the tags say so.
+ * The gate's rollback explains the difference when production is exactly the version a rollback went back to, every
+ * version the record lists but production lacks carries that rollback's tags, and — since tags can be written by any
+ * registry user — GitHub confirms it: the gate's own open pull request on the rollback branch, opened after the
+ * record's last change on the default branch, whose record is that version alone. Without GitHub it stays drift.
  */
 async function pendingRollback(
   repo: PromotionRepository | undefined,
   model: string,
+  file: string,
   record: ProductionEntry[] | undefined,
   production: string[],
-  versions: ModelVersion[]
+  versions: ModelVersion[],
+  recordCommits: RecordCommit[]
 ): Promise<string | undefined> {
-  if (record === undefined || production.length !== 1) return undefined
+  if (repo === undefined || record === undefined || production.length !== 1) return undefined
   const [target] = production
   const retired = record.map(entry => entry.version).filter(version => version !== target)
   const tagsOf = (version: string) => versions.find(v => v.version === version)?.tags ?? []
@@ -176,17 +184,19 @@ async function pendingRollback(
       tagValue(tagsOf(version), ROLLBACK_TAGS.rolledBackAt) !== undefined
   )
   if (retired.length === 0 || rolledBack.length !== retired.length) return undefined
-  const tags = tagsOf(retired[0])
-  const what = `rolled back to v${target} on ${tagValue(tags, ROLLBACK_TAGS.rolledBackAt)} by ${tagValue(tags, ROLLBACK_TAGS.rolledBackBy) ?? 'unknown'} (${tagValue(tags, ROLLBACK_TAGS.reason) ?? 'no reason recorded'})`
-  if (repo === undefined) {
-    return `${what}; the record follows when the rollback pull request is merged (read from the registry's rollback tags: without a GitHub token the pull request is not checked)`
-  }
   const branch = rollbackBranch(model, target)
   const pull = (await repo.openPullRequests()).find(
     p => p.headRef === branch && p.headRepo === repo.fullName && p.authorIsBot
   )
   if (pull === undefined) return undefined
-  return `${what}; the record follows when its pull request #${pull.number} is merged (${pull.url})`
+  const lastChange = recordCommits[0]?.date
+  if (lastChange !== undefined && Date.parse(pull.createdAt) < Date.parse(lastChange)) return undefined
+  const proposed = await repo.readFile(file, pull.headSha)
+  const entries = proposed && readableRecord(proposed.content, file)
+  const only = entries && productionEntries(entries)
+  if (only === undefined || only.length !== 1 || only[0].version !== target) return undefined
+  const tags = tagsOf(retired[0])
+  return `rolled back to v${target} on ${tagValue(tags, ROLLBACK_TAGS.rolledBackAt)} by ${tagValue(tags, ROLLBACK_TAGS.rolledBackBy) ?? 'unknown'} (${tagValue(tags, ROLLBACK_TAGS.reason) ?? 'no reason recorded'}); the record follows when its pull request #${pull.number} is merged (${pull.url})`
 }
 
 /** Drift a rollback tag claims to explain but nothing confirms: said, so the reader knows what to look at. */
@@ -194,15 +204,17 @@ function withRollbackContext(
   drift: Drift,
   model: string,
   production: string[],
-  versions: ModelVersion[]
+  versions: ModelVersion[],
+  checked: boolean
 ): Drift {
   const claimed = versions.filter(v => tagValue(v.tags, ROLLBACK_TAGS.rolledBackTo) === production[0])
   if (production.length !== 1 || claimed.length === 0) return drift
   return {
     ...drift,
+    advice: `If this is the gate's rollback, merge its record pull request (${rollbackBranch(model, production[0])}); otherwise: ${drift.advice}`,
     differences: [
       ...drift.differences,
-      `rollback tags on ${claimed.map(v => `v${v.version}`).join(', ')} say ${model} was rolled back to v${production[0]}, but no open pull request of the gate on ${rollbackBranch(model, production[0])} carries it into the record`
+      `rollback tags on ${claimed.map(v => `v${v.version}`).join(', ')} say ${model} was rolled back to v${production[0]}, but ${checked ? `no open pull request of the gate on ${rollbackBranch(model, production[0])}, opened since the record last changed, carries it into the record` : 'without a GitHub token the gate’s rollback pull request cannot be checked (tags alone can be written by any registry user)'}`
     ]
   }
 }

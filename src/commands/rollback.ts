@@ -213,6 +213,13 @@ export function planRollback(
   const resumed = runKey ? versions.find(v => tagValue(v.tags, ROLLBACK_TAGS.run) === runKey) : undefined
   if (resumed !== undefined) {
     const target = tagValue(resumed.tags, ROLLBACK_TAGS.rolledBackTo)!
+    // The journal is registry tags, which any registry user can write: it may finish what this run started, never
+    // overrule the version the person asked for.
+    if (explicit !== undefined && explicit !== target) {
+      throw new InputError(
+        `This workflow run's rollback journal (on v${resumed.version}) says it rolled ${model} back to v${target}, but the input \`version\` asks for v${explicit}; start a new run for v${explicit}, or re-run with v${target} to finish the first.`
+      )
+    }
     const retired = versions
       .filter(v => tagValue(v.tags, ROLLBACK_TAGS.run) === runKey)
       .map(v => v.version)

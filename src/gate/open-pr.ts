@@ -145,9 +145,9 @@ async function writeRecordPullRequest(
   }
   let mine = state.mine
   if (mine === undefined) {
-    const created = await createPullRequestUnlessRaced(repo, change, state.defaultBranch, await body())
+    const created = await createPullRequestUnlessRaced(repo, change, path, state.defaultBranch, await body())
     if ('number' in created) {
-      return finishPullRequest(repo, change, path, state.open, created, true)
+      return finishPullRequest(repo, change, path, created, true)
     }
     // Another run opened it first (GitHub answers 422 "A pull request already exists"): update that one.
     mine = created.existing
@@ -158,7 +158,7 @@ async function writeRecordPullRequest(
       await repo.updatePullRequest(mine.number, { title: change.title, body: fresh })
     }
   }
-  return finishPullRequest(repo, change, path, state.open, mine, false)
+  return finishPullRequest(repo, change, path, mine, false)
 }
 
 async function createBranchUnlessRaced(
@@ -179,6 +179,7 @@ async function createBranchUnlessRaced(
 async function createPullRequestUnlessRaced(
   repo: PromotionRepository,
   change: RecordChange,
+  path: string,
   base: string,
   body: string
 ): Promise<PullRequestFacts | { existing: PullRequestFacts }> {
@@ -190,12 +191,10 @@ async function createPullRequestUnlessRaced(
     const open = await repo.openPullRequests()
     const existing = open.find(pull => pull.headRef === change.branch && pull.headRepo === repo.fullName)
     if (existing === undefined) throw error
-    if (!existing.authorIsBot) {
-      throw new Error(
-        `The pull request #${existing.number} on ${change.branch} was opened by ${existing.author}, not by the gate, while this run was writing it; the gate adopts only pull requests it opened: delete the branch and close #${existing.number} to let the gate open a fresh one.`,
-        { cause: error }
-      )
-    }
+    // Judged as any existing pull request: opened by the gate, on a branch only the gate pushed to since.
+    const head = await repo.branchSha(change.branch)
+    if (head === undefined) throw error
+    await refuseForeignBranch(repo, change, path, head, existing)
     return { existing }
   }
 }
@@ -204,7 +203,6 @@ async function finishPullRequest(
   repo: PromotionRepository,
   change: RecordChange,
   path: string,
-  open: PullRequestFacts[],
   pull: { number: number; url: string },
   created: boolean
 ): Promise<OpenedPullRequest> {
@@ -223,6 +221,9 @@ async function finishPullRequest(
     })
   ])
 
+  // Read now, not when the run was planned: a pull request this same run opened a moment ago (an older version of
+  // the model, when evaluate polls several) is superseded too.
+  const open = await repo.openPullRequests()
   const superseded = open.filter(
     other => other.number !== pull.number && other.headRepo === repo.fullName && change.supersedes(other)
   )

@@ -13,6 +13,8 @@ export interface PullRequestFacts {
   title: string
   body: string
   state: string
+  /** When GitHub created the pull request (a fact of GitHub's, unlike any date in a commit). */
+  createdAt: string
   merged: boolean
   mergedAt?: string
   mergedBy?: string
@@ -446,6 +448,7 @@ interface PullLike {
   title: string
   body?: string | null
   state: string
+  created_at: string
   merged?: boolean
   merged_at?: string | null
   merged_by?: { login: string } | null
@@ -463,6 +466,7 @@ function pullFacts(pull: PullLike): PullRequestFacts {
     title: pull.title,
     body: pull.body ?? '',
     state: pull.state,
+    createdAt: pull.created_at,
     merged: pull.merged ?? pull.merged_at != null,
     mergedAt: pull.merged_at ?? undefined,
     mergedBy: pull.merged_by?.login,
