@@ -22,6 +22,7 @@ import pLimit from 'p-limit'
 import { workspaceWith } from '../__tests__/harness/commands.js'
 import { TestProxy } from '../__tests__/harness/proxy.js'
 import { parseOutputFile } from '../__tests__/harness/runner.js'
+import { policyFor } from '../__tests__/runners/mlflow.js'
 import { clientFor, createModelFrom, type SeedManifest } from '../__tests__/harness/servers.js'
 import {
   pinnedVersions,
@@ -345,19 +346,6 @@ async function touch(server: MlflowServer): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------- 1. evaluate
 
-const evaluatePolicy = (model: string) =>
-  [
-    'version: 1',
-    'models:',
-    `  ${model}:`,
-    '    staging:',
-    '      rules:',
-    '        - { metric: accuracy, min: 0.95 }',
-    '        - { metric: f1, baseline: champion, max_regression: 0.005 }',
-    '        - { signature: compatible }',
-    ''
-  ].join('\n')
-
 interface EvaluateResult {
   action: number[]
   python: number[]
@@ -380,7 +368,7 @@ async function benchEvaluate(server: MlflowServer, seed: SeedManifest): Promise<
       [iris.name, iris.challenger.version]
     ])
     await client.setAlias(model, 'champion', champion)
-    const workspace = workspaceWith({ '.github/model-promotion.yml': evaluatePolicy(model) })
+    const workspace = workspaceWith({ '.github/model-promotion.yml': policyFor(model) })
     return { model, version, workspace }
   }
   const check = async (model: string, version: string, tool: string) => {
