@@ -8,7 +8,7 @@ import {
   recordPath,
   type ProductionEntry
 } from '../domain/record.js'
-import type { PromotionRepository } from '../github/repository.js'
+import type { PromotionRepository, PullRequestFacts } from '../github/repository.js'
 import { detectDrift, type Drift } from '../domain/drift.js'
 import { lifecycleHistory, type LifecycleEvent } from '../domain/history.js'
 import { loadPolicyFile } from './policy-file.js'
@@ -61,6 +61,9 @@ export async function auditCommand(context: CommandContext): Promise<CommandOutc
 
   const audits: ModelAudit[] = []
   const unregistered: string[] = []
+  // The open pull requests, read once for the whole audit and only when a model's drift looks like a rollback.
+  let openPulls: Promise<PullRequestFacts[]> | undefined
+  const openPullRequests = () => (openPulls ??= repo!.openPullRequests())
   for (const { model } of models) {
     const file = recordPath(folder, model)
     const [registered, recordText, recordCommits] = await Promise.all([
@@ -84,7 +87,17 @@ export async function auditCommand(context: CommandContext): Promise<CommandOutc
       found.differences.unshift(`the registry has no model named "${model}", which ${file} lists`)
     }
     const rollback =
-      found && (await pendingRollback(repo, model, file, record, production, versions, recordCommits))
+      found &&
+      (await pendingRollback(
+        repo,
+        openPullRequests,
+        model,
+        file,
+        record,
+        production,
+        versions,
+        recordCommits
+      ))
     const drift =
       found && rollback === undefined
         ? withRollbackContext(found, model, production, versions, repo !== undefined)
@@ -167,6 +180,7 @@ function recordSource(context: CommandContext): PromotionRepository | undefined 
  */
 async function pendingRollback(
   repo: PromotionRepository | undefined,
+  openPullRequests: () => Promise<PullRequestFacts[]>,
   model: string,
   file: string,
   record: ProductionEntry[] | undefined,
@@ -185,7 +199,7 @@ async function pendingRollback(
   )
   if (retired.length === 0 || rolledBack.length !== retired.length) return undefined
   const branch = rollbackBranch(model, target)
-  const pull = (await repo.openPullRequests()).find(
+  const pull = (await openPullRequests()).find(
     p => p.headRef === branch && p.headRepo === repo.fullName && p.authorIsBot
   )
   if (pull === undefined) return undefined
