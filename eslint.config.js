@@ -46,7 +46,10 @@ function layerRules() {
     '**/main.js',
     '**/execute.js',
     '**/context.js',
-    '**/operator.js'
+    '**/operator.js',
+    '**/action.js',
+    '**/actions-toolkit.js',
+    '**/cli-mark.js'
   ]
   const fromEntryPoints = {
     group: entryPoints,

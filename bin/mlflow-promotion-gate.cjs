@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /* eslint-disable @typescript-eslint/no-require-imports */
-// The `mlflow-promotion-gate` command. The CLI bundle (dist/cli/index.js) needs Node.js 22.19 or later (its HTTP
-// client, undici 8, uses APIs older versions lack, and dies with a TypeError on them), so this file checks the
-// version first and says in one line what is needed. It must run on any Node.js: CommonJS, ES5 syntax, no import.
+// The `mlflow-promotion-gate` command. The bundle (dist/index.js, shared with the action) needs Node.js 22.19 or
+// later (its GitHub client brings undici 8, which uses APIs older versions lack, and dies with a TypeError on them),
+// so this file checks the version first and says in one line what is needed. It must run on any Node.js: CommonJS,
+// ES5 syntax, no import. It marks the process as the CLI (a global the bundle reads) and loads the bundle.
 'use strict'
 
 var version = process.versions.node
@@ -24,7 +25,8 @@ if (!supported) {
 } else {
   var path = require('path')
   var url = require('url')
-  var bundle = url.pathToFileURL(path.join(__dirname, '..', 'dist', 'cli', 'index.js')).href
+  var bundle = url.pathToFileURL(path.join(__dirname, '..', 'dist', 'index.js')).href
+  globalThis[Symbol.for('mlflow-promotion-gate.cli')] = true
   // Through Function, so that Node.js versions too old to parse `import()` can still read this file.
   var load = new Function('specifier', 'return import(specifier)')
   load(bundle).catch(function (error) {

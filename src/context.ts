@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import type { Inputs } from './inputs.js'
 import type { Logger } from './logger.js'
 import { resolveRegistryConfig } from './registry/config.js'
@@ -6,9 +5,6 @@ import { MlflowClient } from './registry/client.js'
 import { MlflowHttp } from './registry/http.js'
 
 export type SecretMasker = (secret: string) => void
-
-/** In GitHub Actions: the runner hides these values in every log line from now on. */
-export const actionsMasker: SecretMasker = secret => core.setSecret(secret)
 
 export function maskSecrets(secrets: Iterable<string>, mask: SecretMasker): void {
   for (const secret of secrets) {

@@ -1,23 +1,18 @@
-import { archiveCommand } from './commands/archive.js'
-import { auditCommand } from './commands/audit.js'
 import type { CommandHandler, CommandOutcome } from './commands/command.js'
-import { evaluateCommand } from './commands/evaluate.js'
-import { promoteCommand } from './commands/promote.js'
-import { rollbackCommand } from './commands/rollback.js'
-import { verifyCommand } from './commands/verify.js'
 import { createRegistry, maskSecrets, type SecretMasker } from './context.js'
 import { InputError, type CommandName, type Inputs } from './inputs.js'
 import { inert, type Logger } from './logger.js'
 import { RegistryConfigError } from './registry/config.js'
 import { FileProblemsError } from './domain/yaml-file.js'
 
-const COMMAND_HANDLERS: Record<CommandName, CommandHandler> = {
-  evaluate: evaluateCommand,
-  verify: verifyCommand,
-  promote: promoteCommand,
-  rollback: rollbackCommand,
-  archive: archiveCommand,
-  audit: auditCommand
+/** Each command's code is loaded when it runs (a chunk of its own in the bundle): a run compiles only its own. */
+const COMMAND_HANDLERS: Record<CommandName, () => Promise<CommandHandler>> = {
+  evaluate: async () => (await import('./commands/evaluate.js')).evaluateCommand,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
+  promote: async () => (await import('./commands/promote.js')).promoteCommand,
+  rollback: async () => (await import('./commands/rollback.js')).rollbackCommand,
+  archive: async () => (await import('./commands/archive.js')).archiveCommand,
+  audit: async () => (await import('./commands/audit.js')).auditCommand
 }
 
 export interface Runtime {
@@ -39,7 +34,8 @@ export async function executeCommand(inputs: Inputs, runtime: Runtime): Promise<
   )
   const registry = createRegistry(inputs, runtime.env, runtime.log, runtime.mask)
   try {
-    return await COMMAND_HANDLERS[inputs.command]({
+    const handler = await COMMAND_HANDLERS[inputs.command]()
+    return await handler({
       inputs,
       registry,
       env: runtime.env,

@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import type { ActionsToolkit, AnnotationProperties } from './actions-toolkit.js'
 
 /** Where a message points in a repository file (becomes a GitHub annotation). */
 export interface SourcePosition {
@@ -21,26 +21,31 @@ export function inert(text: string): string {
   return text.replace(/[\r\n\u2028\u2029]+/g, ' ')
 }
 
-function annotation(position?: SourcePosition): core.AnnotationProperties | undefined {
+function annotation(position?: SourcePosition): AnnotationProperties | undefined {
   return position && { file: position.file, startLine: position.line, startColumn: position.column }
 }
 
-let groupOpen = false
-
-export const actionsLogger: Logger = {
-  info: message => core.info(inert(message)),
-  warning: (message, position) => core.warning(inert(message), annotation(position)),
-  error: (message, position) => core.error(inert(message), annotation(position)),
-  section: title => {
-    // Groups do not nest in the Actions log: the previous phase's closes first.
-    if (groupOpen) core.endGroup()
-    core.startGroup(inert(title))
-    groupOpen = true
-  }
+/** The log of a run in Actions, and the end of its last phase's group. */
+export interface ActionsLogger extends Logger {
+  /** Closes the last phase's group, so the outcome and any error show outside it. */
+  endSections(): void
 }
 
-/** Closes the last phase's group, so the outcome and any error show outside it. */
-export function endSections(): void {
-  if (groupOpen) core.endGroup()
-  groupOpen = false
+export function actionsLogger(toolkit: ActionsToolkit): ActionsLogger {
+  let groupOpen = false
+  return {
+    info: message => toolkit.info(inert(message)),
+    warning: (message, position) => toolkit.warning(inert(message), annotation(position)),
+    error: (message, position) => toolkit.error(inert(message), annotation(position)),
+    section: title => {
+      // Groups do not nest in the Actions log: the previous phase's closes first.
+      if (groupOpen) toolkit.endGroup()
+      toolkit.startGroup(inert(title))
+      groupOpen = true
+    },
+    endSections: () => {
+      if (groupOpen) toolkit.endGroup()
+      groupOpen = false
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 
@@ -38,13 +38,17 @@ describe('the npm package', () => {
       'README.md',
       'action.yml',
       'bin/mlflow-promotion-gate.cjs',
-      'dist/cli/index.js',
-      'dist/cli/package.json',
       'dist/index.js',
+      'dist/package.json',
       'package.json',
       'schema/model-promotion.schema.json'
     ])
       expect(paths).toContain(path)
+    // The chunks each command loads when it runs, without their source maps.
+    const chunks = readdirSync(join(root, 'dist')).filter(name => /^\d+\.index\.js$/.test(name))
+    expect(chunks.length).toBeGreaterThan(5)
+    for (const chunk of chunks) expect(paths).toContain(`dist/${chunk}`)
+    expect(paths.filter(path => path.endsWith('.map'))).toEqual([])
     for (const path of paths) {
       expect([
         path,

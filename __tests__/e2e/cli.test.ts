@@ -8,7 +8,7 @@ import { runBundle, runCliBundle } from '../harness/runner.js'
 import { clientFor, createModelFrom, testServers, uniqueName } from '../harness/servers.js'
 
 const POLICY = '.github/model-promotion.yml'
-const cliBundle = resolve(import.meta.dirname, '../../dist/cli/index.js')
+const cliBundle = resolve(import.meta.dirname, '../../bin/mlflow-promotion-gate.cjs')
 const hasColor = (text: string) => withoutColor(text) !== text
 
 /**
@@ -36,7 +36,7 @@ async function runOnTerminal(
   return { status, output: output.replace(/\r\n/g, '\n') }
 }
 
-describe('the CLI (dist/cli/index.js) before it reaches MLflow', () => {
+describe('the CLI (bin/ on dist/index.js) before it reaches MLflow', () => {
   it('exits 2 without a tracking URI, and for a rollback without --reason, naming the flags', async () => {
     const workspace = workspaceWith({})
     const noUri = await runCliBundle(['evaluate', '--model', 'm'], { cwd: workspace })
@@ -93,7 +93,7 @@ function withoutTimes(result: string): unknown {
   )
 }
 
-describe.each(testServers())('the CLI (dist/cli/index.js) against %s', (_label, server) => {
+describe.each(testServers())('the CLI (bin/ on dist/index.js) against %s', (_label, server) => {
   const client = clientFor(server.url)
   afterAll(() => client.http.close())
   const { iris } = server.seed.models

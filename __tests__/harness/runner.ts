@@ -84,9 +84,10 @@ export async function runBundle(
   }
 }
 
-const cli = resolve(import.meta.dirname, '../../dist/cli/index.js')
+// The installed command: it marks the process as the CLI and loads the committed bundle, dist/index.js.
+const cli = resolve(import.meta.dirname, '../../bin/mlflow-promotion-gate.cjs')
 
-/** Runs the committed CLI bundle as a user would from a shell in `cwd`. */
+/** Runs the committed CLI as a user would from a shell in `cwd`. */
 export async function runCliBundle(
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv }

@@ -11,9 +11,9 @@ import { WriteWatch } from '../harness/write-watch.js'
 const [[label, server]] = testServers()
 
 /**
- * Crash consistency: the runner is killed after each successive registry write of `promote` and `rollback`, the
- * job is re-run, and the registry must end exactly as after an uninterrupted run — tags included — with a
- * production version present at every point observed in between.
+ * Crash consistency: the runner is killed after each successive registry write of `evaluate`, `promote` and
+ * `rollback`, the job is re-run, and the registry must end exactly as after an uninterrupted run — tags included —
+ * with a production version present at every point observed in between.
  */
 describe(`crash consistency against ${label}`, () => {
   const world = useGateWorld(server)
@@ -87,6 +87,29 @@ describe(`crash consistency against ${label}`, () => {
     }
   }
 
+  /** v1 in production, v2 new: `evaluate` of v2 (its move to Staging and its tags; no pull request). */
+  async function evaluateJob(lifecycle: LifecycleKind): Promise<Job> {
+    const s = await world.scenario([weaker, stronger], { lifecycle, champion: 0 })
+    return {
+      scenario: s,
+      replacements: [
+        [s.repo, '<repo>'],
+        [s.model, '<model>'],
+        [gitBlobSha(Buffer.from(s.policy)), '<policy-sha>']
+      ],
+      run: () =>
+        runBundle(
+          world.inputs('evaluate', {
+            model: s.model,
+            version: s.versions[1],
+            'open-pr': 'false',
+            'tracking-uri': proxyUrl
+          }),
+          { env: world.env(s), ...spawnHook() }
+        )
+    }
+  }
+
   /** v1 then v2 promoted through the gate: `rollback` (in one workflow run) is what is left. */
   async function rollbackJob(lifecycle: LifecycleKind): Promise<Job> {
     const s = await world.scenario([weaker, stronger], { lifecycle })
@@ -115,6 +138,7 @@ describe(`crash consistency against ${label}`, () => {
   }
 
   describe.each<[string, (lifecycle: LifecycleKind) => Promise<Job>]>([
+    ['evaluate', evaluateJob],
     ['promote', promoteJob],
     ['rollback', rollbackJob]
   ])('%s', (command, prepare) => {
@@ -146,6 +170,19 @@ describe(`crash consistency against ${label}`, () => {
             status: null
           })
           const seenWhileCut = [...watch.observed]
+          if (command === 'evaluate') {
+            // The decision tag is written last: a version with one has the rest of its evaluation too.
+            const cut = await normalisedState(job.scenario, job.replacements)
+            const candidate = cut.versions.find(v => v.version === job.scenario.versions[1])
+            const decided = candidate?.tags['promotion.decision'] !== undefined
+            expect({ cutAfter, decided, complete: decided ? candidate : 'undecided' }).toEqual({
+              cutAfter,
+              decided,
+              complete: decided
+                ? reference.versions.find(v => v.version === job.scenario.versions[1])
+                : 'undecided'
+            })
+          }
           const rerun = await throughWatch(job)
           expect({ cutAfter, status: rerun.status, stdout: rerun.status === 0 ? '' : rerun.stdout }).toEqual({
             cutAfter,

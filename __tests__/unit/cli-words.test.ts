@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { allOptions } from '../../src/cli-options.js'
 import { cliWords } from '../../src/cli-words.js'
-import { gitHubSettings } from '../../src/github/github.js'
+import { gitHubSettings } from '../../src/github/settings.js'
 import { readInputs } from '../../src/inputs.js'
 import { resolveRegistryConfig } from '../../src/registry/config.js'
 

@@ -51,7 +51,7 @@ interface ModelAudit {
  */
 export async function auditCommand(context: CommandContext): Promise<CommandOutcome> {
   const { inputs, registry, log } = context
-  const repo = recordSource(context)
+  const repo = await recordSource(context)
   const loaded = await loadPolicyFile(context.workspace, inputs.policy)
   const lifecycle = lifecycleFromPolicy(registry, loaded.policy)
   const folder = loaded.policy.records ?? DEFAULT_RECORDS_FOLDER
@@ -158,7 +158,7 @@ export async function auditCommand(context: CommandContext): Promise<CommandOutc
  * Where the records are read: through the API (the default branch) in GitHub Actions or whenever a token is given,
  * or when `drift-issue` needs the repository; outside Actions without a token, the checked-out workspace.
  */
-function recordSource(context: CommandContext): PromotionRepository | undefined {
+async function recordSource(context: CommandContext): Promise<PromotionRepository | undefined> {
   const { inputs, env } = context
   const needsIssue = inputs.driftIssue && !inputs.dryRun
   if (!env.GITHUB_REPOSITORY) {

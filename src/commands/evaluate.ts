@@ -1,3 +1,4 @@
+import pLimit from 'p-limit'
 import { evaluatePolicy } from '../domain/policy/evaluate.js'
 import { loadPolicyFile, type LoadedPolicy } from './policy-file.js'
 import { evidenceOptionsFor, metricRules } from '../domain/policy/rules.js'
@@ -55,12 +56,15 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
   // Every precondition first (the policy above; each version's evidence, the GitHub token and each pull request's
   // branch here), then the writes: a run that cannot finish stops while the registry and GitHub are as they were.
   log.section?.('Evidence and verdicts (nothing is written yet)')
-  const planned: PlannedEvaluation[] = []
-  for (const target of targets) planned.push(await planTarget(context, loaded, lifecycle, target))
+  // Each version's reads are independent of the others': several versions are read at once, in a bounded pool.
+  const reads = pLimit(PLANNING_CONCURRENCY)
+  const planned = await Promise.all(
+    targets.map(target => reads(() => planTarget(context, loaded, lifecycle, target)))
+  )
   const wanted: PlannedEvaluation[] = []
   for (const plan of planned)
     if (await wantsPullRequest(context, lifecycle, plan.evaluation)) wanted.push(plan)
-  const repo = wanted.length > 0 ? gitHubRepository(context) : undefined
+  const repo = wanted.length > 0 ? await gitHubRepository(context) : undefined
   if (wanted.length > 0 && repo === undefined) log.warning(NO_REPOSITORY_WARNING)
   if (repo !== undefined) {
     for (const plan of wanted) {
@@ -119,6 +123,9 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
         : undefined
   }
 }
+
+/** Versions whose evidence is read at once when a poll finds several: each needs a handful of requests. */
+const PLANNING_CONCURRENCY = 8
 
 async function wantsPullRequest(
   context: CommandContext,
@@ -206,12 +213,17 @@ async function applyEvaluation(
   { target, evaluation }: PlannedEvaluation
 ): Promise<void> {
   // The move comes first and the decision tag last: a decision tag means the whole evaluation was applied.
+  // (The poll takes a version with a decision tag as evaluated, and archive reads its evaluated_at.)
   if (evaluation.staging === 'moved') await lifecycle.moveToStaging(target.model, evaluation.version)
+  const { [TAGS.decision]: decision, ...others } = evaluation.tags
   await Promise.all(
-    Object.entries(evaluation.tags).map(([key, value]) =>
+    Object.entries(others).map(([key, value]) =>
       context.registry.setModelVersionTag(target.model, evaluation.version, key, value)
     )
   )
+  if (decision !== undefined) {
+    await context.registry.setModelVersionTag(target.model, evaluation.version, TAGS.decision, decision)
+  }
 }
 
 async function promotionRequest(

@@ -2,7 +2,6 @@ import { applyRecord } from '../registry/apply-record.js'
 import { reviewPullRequest, type PullRequestReview } from '../gate/checks.js'
 import { PROMOTE_TASK, provenProduction } from '../gate/history.js'
 import { isPullRequestEvent, noPullRequestNumber, readRunEvent } from '../github/event.js'
-import { createOctokit, gitHubSettings } from '../github/github.js'
 import { MARKERS } from '../domain/names.js'
 import { parseRecord, productionEntries } from '../domain/record.js'
 import { PromotionRepository, type PullRequestFacts } from '../github/repository.js'
@@ -10,17 +9,14 @@ import { productionAliasName, type Lifecycle } from '../registry/lifecycle/index
 import { ROLLBACK_TAGS, tagValue, workflowRunUrl } from '../domain/tags.js'
 import { renderPromotion, type ProductionVersionOutput, type PromotionOutcome } from '../report/promotion.js'
 import type { CommandContext, CommandOutcome } from './command.js'
+import { connectRepository } from './gate-access.js'
 
 /**
  * `promote`, on a merged promotion pull request (`pull_request: closed`) or a push to the default branch: every
  * check of "Verify at merge" before any registry write, then the registry is made to match the record.
  */
 export async function promoteCommand(context: CommandContext): Promise<CommandOutcome> {
-  const settings = gitHubSettings(context.env, context.inputs.githubToken)
-  const repo = new PromotionRepository(
-    createOctokit(settings, message => context.log.warning(message)),
-    settings
-  )
+  const repo = await connectRepository(context)
   const pull = await locateMergedPullRequest(context, repo)
   if ('noop' in pull) return finish(context, repo, { ...empty('noop'), reason: pull.noop })
 

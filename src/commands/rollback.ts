@@ -1,5 +1,5 @@
 import { InputError } from '../domain/input-error.js'
-import { GitHubApiError } from '../github/github.js'
+import { GitHubApiError } from '../github/api-error.js'
 import { rollbackBranch } from '../domain/names.js'
 import { prepareRecordPullRequest, type OpenedPullRequest } from '../gate/open-pr.js'
 import { gateMerges, provenProduction } from '../gate/history.js'
@@ -39,7 +39,7 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
   const model = inputs.model
   // Every precondition before the first write: the token and repository (the history that proves the target, the
   // record pull request), the policy, the target and the pull-request branch.
-  const history = gitHubRepository(context)
+  const history = await gitHubRepository(context)
   if (history === undefined) {
     throw new InputError(
       'rollback proves its target from the record’s history on GitHub (merged gate pull requests), so it needs GITHUB_REPOSITORY and `github-token`.'

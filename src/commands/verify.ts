@@ -2,11 +2,10 @@ import { describeApprovals } from '../gate/approvals.js'
 import { reviewPullRequest } from '../gate/checks.js'
 import { provenProduction } from '../gate/history.js'
 import { isPullRequestEvent, noPullRequestNumber, readRunEvent } from '../github/event.js'
-import { createOctokit, gitHubSettings } from '../github/github.js'
 import { productionEntries } from '../domain/record.js'
-import { PromotionRepository } from '../github/repository.js'
 import { renderPromotion, type PromotionOutcome } from '../report/promotion.js'
 import type { CommandContext, CommandOutcome } from './command.js'
+import { connectRepository } from './gate-access.js'
 
 /**
  * `verify`, on a promotion pull request: it comes from this repository, changes only its record file, the
@@ -15,11 +14,7 @@ import type { CommandContext, CommandOutcome } from './command.js'
  * longer does.
  */
 export async function verifyCommand(context: CommandContext): Promise<CommandOutcome> {
-  const settings = gitHubSettings(context.env, context.inputs.githubToken)
-  const repo = new PromotionRepository(
-    createOctokit(settings, message => context.log.warning(message)),
-    settings
-  )
+  const repo = await connectRepository(context)
   const event = readRunEvent(context.env)
   if (event.pullRequestNumber === undefined) {
     throw new Error(

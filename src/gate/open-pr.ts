@@ -11,7 +11,7 @@ import {
 import { MARKERS, promotionBranch, versionOfBranch } from '../domain/names.js'
 import { checkAutomatedPushes } from './gate-writes.js'
 import { pushersOf } from '../domain/pushers.js'
-import { GitHubApiError, isGitHubStatus } from '../github/github.js'
+import { GitHubApiError, isGitHubStatus } from '../github/api-error.js'
 import type { PromotionRepository, PullRequestFacts } from '../github/repository.js'
 import { compareVersions } from '../registry/lifecycle/index.js'
 

@@ -1,4 +1,6 @@
-import { isGitHubStatus, type GitHubSettings, type Octokit } from './github.js'
+import { isGitHubStatus } from './api-error.js'
+import type { Octokit } from './github.js'
+import type { GitHubSettings } from './settings.js'
 import type { PushFacts } from '../domain/pushers.js'
 
 export interface FileAtRef {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Agent, request, type Dispatcher } from 'undici'
 import { authorizationHeader, RegistryConfigError, type RegistryConfig } from './config.js'
 import { MlflowApiError, MlflowConnectionError, MlflowResponseError } from './errors.js'
 import { isRetryableStatus, parseRetryAfterMs, retryDelayMs } from './retry.js'
+import { BodyTooLargeError, Transport } from './transport.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 
@@ -41,11 +41,11 @@ export interface HttpObserver {
 
 /**
  * JSON over HTTP to one MLflow server: auth header, timeouts, bounded retries, MLflow error bodies.
- * Retries are written here rather than with undici's RetryAgent because that agent discards the final error
- * body (MLflow's error_code and message) and has no jitter.
+ * Retries are written here because they must keep the final error body (MLflow's error_code and message), use
+ * jitter and honour Retry-After.
  */
 export class MlflowHttp {
-  private readonly dispatcher: Dispatcher
+  private readonly transport: Transport
   private readonly authorization: string | undefined
   private readonly secrets: string[]
 
@@ -56,14 +56,11 @@ export class MlflowHttp {
   ) {
     this.authorization = authorizationHeader(config.auth)
     this.secrets = [...secrets].sort((a, b) => b.length - a.length)
-    this.dispatcher = new Agent({
-      connect: {
-        rejectUnauthorized: !config.insecureTls,
-        ...(config.caCertPath !== undefined ? { ca: readCaBundle(config.caCertPath) } : {})
-      },
-      headersTimeout: config.timeoutMs,
-      bodyTimeout: config.timeoutMs,
-      connections: 16
+    this.transport = new Transport({
+      timeoutMs: config.timeoutMs,
+      rejectUnauthorized: !config.insecureTls,
+      ...(config.caCertPath !== undefined ? { ca: readCaBundle(config.caCertPath) } : {}),
+      maxBodyBytes: MAX_BODY_BYTES
     })
   }
 
@@ -71,8 +68,9 @@ export class MlflowHttp {
     return this.config.baseUrl
   }
 
-  async close(): Promise<void> {
-    await this.dispatcher.close()
+  close(): Promise<void> {
+    this.transport.close()
+    return Promise.resolve()
   }
 
   url(path: string, query?: HttpRequest['query']): string {
@@ -118,6 +116,10 @@ export class MlflowHttp {
         failure = `HTTP ${response.status}`
       } catch (error) {
         if (error instanceof MlflowApiError || error instanceof MlflowResponseError) throw error
+        if (error instanceof BodyTooLargeError) throw new MlflowResponseError(endpoint, error.message)
+        if (isCertificateProblem(error)) {
+          throw new MlflowConnectionError({ endpoint, attempts: attempt, cause: certificateAdvice(error) })
+        }
         failure = this.redact(describeNetworkError(error))
         if (attempt >= maxAttempts) {
           throw new MlflowConnectionError({ endpoint, attempts: attempt, cause: failure })
@@ -137,20 +139,18 @@ export class MlflowHttp {
       headers['content-type'] = 'application/json'
       body = JSON.stringify(req.body ?? {})
     }
-    const res = await request(this.url(req.path, req.method === 'GET' ? req.query : undefined), {
-      method: req.method,
+    const res = await this.transport.send(
+      new URL(this.url(req.path, req.method === 'GET' ? req.query : undefined)),
+      req.method,
       headers,
-      body,
-      dispatcher: this.dispatcher,
-      signal: AbortSignal.timeout(this.config.timeoutMs)
-    })
-    const text = await readLimited(res.body, endpointName(req.path))
+      body
+    )
     const header = (name: string): string | undefined => {
       const value = res.headers[name]
       return Array.isArray(value) ? value[0] : value
     }
     return {
-      response: { status: res.statusCode, contentType: header('content-type') ?? '', text },
+      response: { status: res.status, contentType: header('content-type') ?? '', text: res.body },
       retryAfter: header('retry-after')
     }
   }
@@ -199,23 +199,6 @@ export function endpointName(path: string): string {
   return path.replace(/^\/api\/2\.0\/mlflow\//, '').replace(/^\/api\/2\.0\//, '')
 }
 
-async function readLimited(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  endpoint: string
-): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    size += chunk.length
-    if (size > MAX_BODY_BYTES) {
-      body.destroy()
-      throw new MlflowResponseError(endpoint, `body larger than ${MAX_BODY_BYTES} bytes`)
-    }
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 /** A short, single-line description of a non-JSON body: HTML is reduced to its text. */
 function describeBody(response: HttpResponse): string {
   const plain = response.text
@@ -235,8 +218,33 @@ function describeNetworkError(error: unknown): string {
     message?: string
     cause?: { code?: string }
   }
-  if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return 'the request timed out'
-  }
+  if (name === 'TimeoutError' || code === 'ETIMEDOUT_REQUEST') return 'the request timed out'
   return `network error ${cause?.code ?? code ?? message ?? String(error)}`
+}
+
+/** TLS verification failures (OpenSSL's codes as Node reports them): no retry makes an untrusted server trusted. */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID'
+])
+
+function isCertificateProblem(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' && CERTIFICATE_CODES.has(code)
+}
+
+function certificateAdvice(error: unknown): string {
+  const { code, message } = error as { code: string; message?: string }
+  const what =
+    code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+      ? `the server's TLS certificate is not for this host (${message ?? code})`
+      : `the server's TLS certificate is not trusted (${code}${message !== undefined && message !== code ? `: ${message}` : ''})`
+  return `${what}; give the certificate authority's PEM file with MLFLOW_TRACKING_SERVER_CERT_PATH (or NODE_EXTRA_CA_CERTS)`
 }
