@@ -1,11 +1,12 @@
 """The evaluate job written on MLflow's Python client, for `npm run bench` to compare with the action.
 
-Usage: python evaluate_client.py <tracking-uri> <model> <version> <policy.yml>
+Usage: python evaluate_client.py <tracking-uri> <model> <version | --poll> <policy.yml>
 
 Does what `evaluate` does for one version under the bench policy (accuracy min, f1 against the champion, signature
 compatible): reads the registered model (aliases, so the champion), the candidate and champion versions, both runs
 and both MLmodel files; decides; moves the `challenger` alias when it passes; writes the four promotion tags
-(decision last). Prints the decision as JSON.
+(decision last). Prints the decision as JSON. With --poll, as `evaluate` without a version: every version of the
+model without a promotion.decision tag (a paginated search), oldest first, the champion read once for all.
 """
 
 import datetime
@@ -51,9 +52,7 @@ def main() -> None:
 
     registered = client.get_registered_model(name)
     champion_version = registered.aliases.get("champion")
-    candidate = client.get_model_version(name, version)
     champion = client.get_model_version(name, champion_version) if champion_version else None
-    candidate_run = client.get_run(candidate.run_id)
     champion_run = client.get_run(champion.run_id) if champion else None
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,9 +64,30 @@ def main() -> None:
             with open(path) as handle:
                 return yaml.safe_load(handle)
 
-        candidate_schema = input_schema(mlmodel(candidate.version))
         champion_schema = input_schema(mlmodel(champion.version)) if champion else None
+        if version == "--poll":
+            candidates, token = [], None
+            while True:
+                page = client.search_model_versions(f"name='{name}'", max_results=1000, page_token=token)
+                candidates.extend(v for v in page if "promotion.decision" not in v.tags)
+                token = page.token
+                if not token:
+                    break
+            newer = [v for v in candidates if not champion or int(v.version) > int(champion.version)]
+            candidates = sorted(newer, key=lambda v: int(v.version))
+        else:
+            candidates = [client.get_model_version(name, version)]
+        results = []
+        for candidate in candidates:
+            candidate_run = client.get_run(candidate.run_id)
+            candidate_schema = input_schema(mlmodel(candidate.version))
+            decision, verdicts = decide(rules, candidate_run, champion_run, candidate_schema, champion_schema)
+            write(client, name, candidate.version, decision, content)
+            results.append({"decision": decision, "version": candidate.version, "rules": verdicts})
+    print(json.dumps(results[0] if version != "--poll" else {"evaluated": len(results), "results": results}))
 
+
+def decide(rules, candidate_run, champion_run, candidate_schema, champion_schema):
     metrics = candidate_run.data.metrics
     champion_metrics = champion_run.data.metrics if champion_run else {}
     verdicts = []
@@ -82,8 +102,10 @@ def main() -> None:
             ok = value is not None
             ok = ok and ("min" not in rule or value >= rule["min"]) and ("max" not in rule or value <= rule["max"])
             verdicts.append(ok)
-    decision = "passed" if all(verdicts) else "failed"
+    return ("passed" if all(verdicts) else "failed"), verdicts
 
+
+def write(client, name: str, version: str, decision: str, content: bytes) -> None:
     if decision == "passed":
         client.set_registered_model_alias(name, "challenger", version)
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
@@ -93,7 +115,6 @@ def main() -> None:
     client.set_model_version_tag(name, version, "promotion.policy_sha", blob_sha(content))
     client.set_model_version_tag(name, version, "promotion.workflow_run", run_url)
     client.set_model_version_tag(name, version, "promotion.decision", decision)
-    print(json.dumps({"decision": decision, "version": version, "rules": verdicts}))
 
 
 if __name__ == "__main__":

@@ -152,6 +152,9 @@ export async function startMlflowServer({
     ...process.env,
     MLFLOW_DISABLE_TELEMETRY: 'true',
     DO_NOT_TRACK: 'true',
+    // MLflow 3's server otherwise starts a pool of Huey job consumers (GenAI jobs the registry never uses), six
+    // Python processes polling on this 2-core machine beside every test and benchmark.
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
     MLFLOW_TRACKING_URI: url
   }
   const args = [

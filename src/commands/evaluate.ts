@@ -28,6 +28,7 @@ import {
 import { DEFAULT_RECORDS_FOLDER, evenSplit } from '../domain/record.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { findTargets, type EvaluationTarget } from './evaluate-targets.js'
+import { memoizedReads } from '../registry/memo.js'
 import { gitHubRepository, NO_REPOSITORY_WARNING } from './gate-access.js'
 
 const KEY_METRICS_IN_CHARTS = 4
@@ -57,9 +58,13 @@ export async function evaluateCommand(context: CommandContext): Promise<CommandO
   // branch here), then the writes: a run that cannot finish stops while the registry and GitHub are as they were.
   log.section?.('Evidence and verdicts (nothing is written yet)')
   // Each version's reads are independent of the others': several versions are read at once, in a bounded pool.
+  // Nothing is written while planning, so the polled versions of a model share one read of what they have in
+  // common (the registered model, the champion's version, run and MLmodel, the recent versions).
+  const planning = { ...context, registry: memoizedReads(registry) }
+  const planningLifecycle = lifecycleFromPolicy(planning.registry, loaded.policy)
   const reads = pLimit(PLANNING_CONCURRENCY)
   const planned = await Promise.all(
-    targets.map(target => reads(() => planTarget(context, loaded, lifecycle, target)))
+    targets.map(target => reads(() => planTarget(planning, loaded, planningLifecycle, target)))
   )
   const wanted: PlannedEvaluation[] = []
   for (const plan of planned)
