@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { workflowCommands, type ActionsToolkit } from '../../src/actions-toolkit.js'
+import { coreToolkit } from '../../src/main.js'
 
 // The bundle speaks the runner's protocol itself (src/actions-toolkit.ts) instead of loading @actions/core: every
 // call is run through both here, and what reaches the runner (stdout, the output and summary files, the exit code)
@@ -54,19 +55,8 @@ async function sentBy(call: () => unknown, options: { outputFile?: boolean } = {
   return sent
 }
 
-/** @actions/core, behind the same interface (as src/main.ts wraps it). */
-const reference: ActionsToolkit = {
-  getInput: name => core.getInput(name),
-  setOutput: (name, value) => core.setOutput(name, value),
-  setSecret: secret => core.setSecret(secret),
-  setFailed: message => core.setFailed(message),
-  info: message => core.info(message),
-  warning: (message, properties) => core.warning(message, properties),
-  error: (message, properties) => core.error(message, properties),
-  startGroup: name => core.startGroup(name),
-  endGroup: () => core.endGroup(),
-  appendSummary: async markdown => void (await core.summary.addRaw(markdown).write())
-}
+/** @actions/core, behind the same interface: the wrapper src/main.ts runs the action on. */
+const reference = coreToolkit
 
 const awkward = [
   'plain',
