@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface InterceptedResponse {
@@ -52,27 +58,7 @@ export class TestProxy {
       const forwarded = new Promise<void>(resolve => (settle = resolve))
       this.inFlight.add(forwarded)
       void forwarded.then(() => this.inFlight.delete(forwarded))
-      const upstream = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: target.host }
-        },
-        upstreamRes => {
-          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers)
-          upstreamRes.pipe(res)
-          upstreamRes.on('end', settle)
-          upstreamRes.on('error', settle)
-        }
-      )
-      upstream.on('error', () => {
-        settle()
-        if (!res.headersSent) res.writeHead(502)
-        res.end()
-      })
-      req.pipe(upstream)
+      forward(req, res, target, settle)
     })
     await new Promise<void>(resolve => this.server!.listen(0, '127.0.0.1', resolve))
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`
@@ -89,6 +75,36 @@ export class TestProxy {
       this.server?.close(() => resolve())
     })
   }
+}
+
+/** Sends a request on to `target` and its answer back (a 502 when the target cannot be reached); then `done`. */
+export function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: URL,
+  done: () => void = () => {}
+): void {
+  const upstream = httpRequest(
+    {
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: { ...req.headers, host: target.host }
+    },
+    upstreamRes => {
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers)
+      upstreamRes.pipe(res)
+      upstreamRes.on('end', done)
+      upstreamRes.on('error', done)
+    }
+  )
+  upstream.on('error', () => {
+    done()
+    if (!res.headersSent) res.writeHead(502)
+    res.end()
+  })
+  req.pipe(upstream)
 }
 
 /**

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { forward } from './proxy.js'
 
 export interface TestCertificates {
   /** The test CA's certificate (PEM file): what a user gives as MLFLOW_TRACKING_SERVER_CERT_PATH. */
@@ -81,24 +81,7 @@ export async function tlsFront(
   let count = 0
   const server: Server = createServer({ key: certificates.key, cert: certificates.cert }, (req, res) => {
     count++
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: upstream.host }
-      },
-      answer => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-      }
-    )
-    forward.on('error', () => {
-      if (!res.headersSent) res.writeHead(502)
-      res.end()
-    })
-    req.pipe(forward)
+    forward(req, res, upstream)
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return {
