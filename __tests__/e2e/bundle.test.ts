@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { workspaceWith } from '../harness/commands.js'
+import { TestProxy } from '../harness/proxy.js'
 import { runBundle } from '../harness/runner.js'
 import { clientFor, createModelFrom, testServers, uniqueName } from '../harness/servers.js'
 
@@ -84,6 +85,42 @@ describe.each(testServers())('the committed dist/index.js against %s', (_label, 
     const tags = Object.fromEntries((await client.getModelVersion(name, v2)).tags.map(t => [t.key, t.value]))
     expect(tags['promotion.decision']).toBe('passed')
     expect(tags['promotion.workflow_run']).toBe('https://github.com/acme/models/actions/runs/99')
+  })
+
+  it('a poll of several pending versions reads what they share once, and evaluates each', async () => {
+    const name = uniqueName('e2e-poll')
+    const [v1, ...pending] = await createModelFrom(client, name, [
+      [iris.name, iris.champion.version],
+      [iris.name, iris.challenger.version],
+      [iris.name, iris.challenger.version],
+      [iris.name, iris.challenger.version]
+    ])
+    await client.setAlias(name, 'champion', v1)
+    const workspace = workspaceWith({
+      '.github/model-promotion.yml': `version: 1\nmodels:\n  ${name}:\n    staging:\n      rules:\n        - { metric: f1, baseline: champion, max_regression: 0.005 }\n        - { signature: compatible }\n`
+    })
+    const proxy = new TestProxy(server.url)
+    const url = await proxy.start()
+    try {
+      const result = await runBundle(
+        { command: 'evaluate', model: name, 'tracking-uri': url, 'open-pr': 'false' },
+        { env: { GITHUB_WORKSPACE: workspace } }
+      )
+      expect(result.status).toBe(0)
+      expect(result.outputs.version).toBe(pending.join(','))
+      const count = (endpoint: string) =>
+        proxy.requests.filter(r => r.url.split('?')[0].endsWith(endpoint)).length
+      // The champion's run and MLmodel once for all three; each candidate's MLmodel once; the three candidates
+      // are copies of one seeded run, read once.
+      expect({ runs: count('/runs/get'), artifacts: count('/get-artifact') }).toEqual({
+        runs: 2,
+        artifacts: 1 + pending.length
+      })
+      // One read by the poll, one shared by the planning of the three versions.
+      expect(count('/registered-models/get')).toBe(2)
+    } finally {
+      await proxy.stop()
+    }
   })
 
   it('rejects a version: tags written, the step fails after its outputs are set', async () => {
