@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { authorizationHeader, RegistryConfigError, type RegistryConfig } from './config.js'
 import { MlflowApiError, MlflowConnectionError, MlflowResponseError } from './errors.js'
 import { isRetryableStatus, parseRetryAfterMs, retryDelayMs } from './retry.js'
-import { BodyTooLargeError, Transport } from './transport.js'
+import { BodyTooLargeError, REQUEST_TIMEOUT_CODE, Transport } from './transport.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 
@@ -73,13 +73,13 @@ export class MlflowHttp {
     return Promise.resolve()
   }
 
-  url(path: string, query?: HttpRequest['query']): string {
+  private url(path: string, query?: HttpRequest['query']): URL {
     const url = new URL(this.config.baseUrl + path)
     for (const [key, value] of Object.entries(query ?? {})) {
       if (value === undefined) continue
       for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item))
     }
-    return url.toString()
+    return url
   }
 
   /** Sends a request and returns the parsed JSON body (`{}` for an empty one); throws typed errors. */
@@ -118,7 +118,11 @@ export class MlflowHttp {
         if (error instanceof MlflowApiError || error instanceof MlflowResponseError) throw error
         if (error instanceof BodyTooLargeError) throw new MlflowResponseError(endpoint, error.message)
         if (isCertificateProblem(error)) {
-          throw new MlflowConnectionError({ endpoint, attempts: attempt, cause: certificateAdvice(error) })
+          throw new MlflowConnectionError({
+            endpoint,
+            attempts: attempt,
+            cause: this.redact(certificateAdvice(error))
+          })
         }
         failure = this.redact(describeNetworkError(error))
         if (attempt >= maxAttempts) {
@@ -140,7 +144,7 @@ export class MlflowHttp {
       body = JSON.stringify(req.body ?? {})
     }
     const res = await this.transport.send(
-      new URL(this.url(req.path, req.method === 'GET' ? req.query : undefined)),
+      this.url(req.path, req.method === 'GET' ? req.query : undefined),
       req.method,
       headers,
       body
@@ -212,13 +216,12 @@ function describeBody(response: HttpResponse): string {
 
 // Errors from Node's internals may come from another realm (test runners), so no instanceof checks here.
 function describeNetworkError(error: unknown): string {
-  const { name, code, message, cause } = (error ?? {}) as {
-    name?: string
+  const { code, message, cause } = (error ?? {}) as {
     code?: string
     message?: string
     cause?: { code?: string }
   }
-  if (name === 'TimeoutError' || code === 'ETIMEDOUT_REQUEST') return 'the request timed out'
+  if (code === REQUEST_TIMEOUT_CODE) return 'the request timed out'
   return `network error ${cause?.code ?? code ?? message ?? String(error)}`
 }
 

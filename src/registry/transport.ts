@@ -22,8 +22,10 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+export const REQUEST_TIMEOUT_CODE = 'ETIMEDOUT_REQUEST'
+
 export class RequestTimeoutError extends Error {
-  readonly code = 'ETIMEDOUT_REQUEST'
+  readonly code = REQUEST_TIMEOUT_CODE
   constructor() {
     super('the request timed out')
   }
