@@ -16,6 +16,7 @@ import warnings
 warnings.filterwarnings("ignore")
 
 from mlflow import MlflowClient  # noqa: E402
+from registry_reads import all_versions  # noqa: E402
 
 
 def parse(stamp: str) -> datetime.datetime:
@@ -28,13 +29,7 @@ def main() -> None:
     registered = client.get_registered_model(name)
     aliased = set(registered.aliases.values())
 
-    versions, token = [], None
-    while True:
-        page = client.search_model_versions(f"name='{name}'", max_results=1000, page_token=token)
-        versions.extend(page)
-        token = page.token
-        if not token:
-            break
+    versions = all_versions(client, name)
 
     production = [v for v in versions if v.current_stage == "Production"]
     rollback_targets = {

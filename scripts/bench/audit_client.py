@@ -15,6 +15,7 @@ warnings.filterwarnings("ignore")
 
 import yaml  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
+from registry_reads import all_versions  # noqa: E402
 
 
 def main() -> None:
@@ -24,13 +25,7 @@ def main() -> None:
     client = MlflowClient(tracking_uri)
     registered = client.get_registered_model(name)
     production = [registered.aliases["champion"]] if "champion" in registered.aliases else []
-    versions, token = [], None
-    while True:
-        page = client.search_model_versions(f"name='{name}'", max_results=1000, page_token=token)
-        versions.extend(page)
-        token = page.token
-        if not token:
-            break
+    versions = all_versions(client, name)
     differences = []
     if production != recorded:
         differences.append(f"production is {production}, the record says {recorded}")

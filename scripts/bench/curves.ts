@@ -2,6 +2,7 @@
 // runs one job at N = 10, 100, 1,000 (… 10,000 behind BENCH_FULL), the action and, where the issue asks, an
 // equivalent loop on MLflow's Python client on the same server, and reports the growth exponent between the last
 // two points (1 = linear; above 1 is a defect to fix).
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pLimit from 'p-limit'
@@ -9,6 +10,7 @@ import { workspaceWith } from '../../__tests__/harness/commands.js'
 import type { FixtureClient } from '../../__tests__/harness/fixture-client.js'
 import { policyFor } from '../../__tests__/runners/mlflow.js'
 import { parseOutputFile } from '../../__tests__/harness/runner.js'
+import { isNotFound } from '../../src/registry/errors.js'
 
 export interface CurveKit {
   client: FixtureClient
@@ -52,7 +54,6 @@ async function measured(
   env: NodeJS.ProcessEnv,
   cwd: string
 ): Promise<{ ms: number; peakRssMiB: number; output: string; stdout: string; requests: number }> {
-  const { spawn } = await import('node:child_process')
   const resultFile = join(mkdtempSync(join(kit.root, 'measure-')), 'result.json')
   const before = kit.accessCount()
   const child = spawn(kit.python, [join(kit.repo, 'scripts/bench/measure.py'), resultFile, ...command], {
@@ -74,6 +75,47 @@ async function measured(
   return { ...result, output, stdout, requests }
 }
 
+/** One point of the action: `node dist/index.js` as a runner starts it; `check` says what is wrong with its outputs. */
+async function actionPoint(
+  kit: CurveKit,
+  label: string,
+  n: number,
+  inputs: Record<string, string>,
+  workspace: string,
+  check: (outputs: Record<string, string>) => string | undefined
+): Promise<Point> {
+  const { env, outputFile } = kit.actionEnv({ ...inputs, 'tracking-uri': kit.serverUrl }, workspace)
+  const run = await measured(kit, [process.execPath, join(kit.repo, 'dist/index.js')], env, workspace)
+  const wrong = check(parseOutputFile(readFileSync(outputFile, 'utf8')))
+  if (wrong !== undefined)
+    throw new Error(`${label} N=${n}, the action: ${wrong}\n${run.output.slice(-3000)}`)
+  kit.log(
+    `${label} N=${n}: action ${Math.round(run.ms)} ms, ${run.requests} requests, ${run.peakRssMiB.toFixed(0)} MiB`
+  )
+  return { n, ms: run.ms, requests: run.requests, peakRssMiB: run.peakRssMiB }
+}
+
+/** One point of a Python-client script of scripts/bench/; its output must contain `expected`. */
+async function pythonPoint(
+  kit: CurveKit,
+  label: string,
+  n: number,
+  script: string,
+  args: string[],
+  expected: string
+): Promise<Point> {
+  const run = await measured(
+    kit,
+    [kit.python, join(kit.repo, 'scripts/bench', script), kit.serverUrl, ...args],
+    kit.pythonEnv(),
+    kit.root
+  )
+  if (!run.output.includes(expected))
+    throw new Error(`${label} N=${n}, ${script}:\n${run.output.slice(-3000)}`)
+  kit.log(`${label} N=${n}: python ${Math.round(run.ms)} ms, ${run.requests} requests`)
+  return { n, ms: run.ms, requests: run.requests, peakRssMiB: run.peakRssMiB }
+}
+
 /** A registered model with versions 1..count, each a copy of the seeded champion, created one at a time. */
 async function createVersions(kit: CurveKit, name: string, count: number): Promise<void> {
   await kit.client.createRegisteredModel(name)
@@ -91,8 +133,9 @@ async function exists(kit: CurveKit, name: string): Promise<boolean> {
   try {
     await kit.client.getRegisteredModel(name)
     return true
-  } catch {
-    return false
+  } catch (error) {
+    if (isNotFound(error)) return false
+    throw error
   }
 }
 
@@ -150,7 +193,7 @@ const archivePolicy = (models: string[]) =>
   ].join('\n')
 
 export interface ArchiveCurve extends Curve {
-  floorLevels: { concurrency: number; ms: number }[]
+  floorLevels: { concurrency: number; ms: number; requests: number }[]
   bestConcurrency: number
 }
 
@@ -168,7 +211,7 @@ export async function archiveCurve(
   const python: Point[] = []
   const floor: Point[] = []
   const trialN = ns.includes(100) ? 100 : ns[0]
-  const floorLevels: { concurrency: number; ms: number }[] = []
+  const floorLevels: { concurrency: number; ms: number; requests: number }[] = []
   for (const level of levels) {
     await ensureArchiveModel(kit, trialN, `level-${level}`)
     const before = kit.accessCount()
@@ -176,7 +219,7 @@ export async function archiveCurve(
     const seen = (await kit.requestsSince(before)).length
     if (seen !== run.requests)
       throw new Error(`the floor sent ${run.requests} requests, the server logged ${seen}`)
-    floorLevels.push({ concurrency: level, ms: run.ms })
+    floorLevels.push({ concurrency: level, ms: run.ms, requests: run.requests })
     kit.log(`archive floor at N=${trialN}, ${level} in flight: ${Math.round(run.ms)} ms`)
   }
   const best = floorLevels.reduce((a, b) => (b.ms < a.ms ? b : a))
@@ -184,43 +227,30 @@ export async function archiveCurve(
     const model = archiveModel(n, 'action')
     await ensureArchiveModel(kit, n, 'action')
     const workspace = workspaceWith({ '.github/model-promotion.yml': archivePolicy([model]) })
-    const { env, outputFile } = kit.actionEnv(
-      { command: 'archive', model, 'tracking-uri': kit.serverUrl },
-      workspace
+    action.push(
+      await actionPoint(kit, 'archive', n, { command: 'archive', model }, workspace, outputs => {
+        const archived = JSON.parse(outputs['archived-versions'] ?? '[]') as unknown[]
+        return archived.length === n
+          ? undefined
+          : `archived ${archived.length} versions of ${model}, not ${n}`
+      })
     )
-    const run = await measured(kit, [process.execPath, join(kit.repo, 'dist/index.js')], env, workspace)
-    const archived = parseOutputFile(readFileSync(outputFile, 'utf8'))['archived-versions'] ?? '[]'
-    if ((JSON.parse(archived) as unknown[]).length !== n) {
-      throw new Error(`the action archived ${archived} of ${model}, not ${n}:\n${run.output.slice(-3000)}`)
-    }
-    action.push({ n, ms: run.ms, requests: run.requests, peakRssMiB: run.peakRssMiB })
-    kit.log(
-      `archive N=${n}: action ${Math.round(run.ms)} ms, ${run.requests} requests, ${run.peakRssMiB.toFixed(0)} MiB`
-    )
-
     if (pythonNs.includes(n)) {
-      const pyModel = archiveModel(n, 'python')
       await ensureArchiveModel(kit, n, 'python')
-      const py = await measured(
-        kit,
-        [
-          kit.python,
-          join(kit.repo, 'scripts/bench/archive_client.py'),
-          kit.serverUrl,
-          pyModel,
-          String(RETENTION_DAYS)
-        ],
-        kit.pythonEnv(),
-        kit.root
+      python.push(
+        await pythonPoint(
+          kit,
+          'archive',
+          n,
+          'archive_client.py',
+          [archiveModel(n, 'python'), String(RETENTION_DAYS)],
+          `"archived": ${n}`
+        )
       )
-      if (!py.output.includes(`"archived": ${n}`))
-        throw new Error(`the Python loop:\n${py.output.slice(-3000)}`)
-      python.push({ n, ms: py.ms, requests: py.requests, peakRssMiB: py.peakRssMiB })
-      kit.log(`archive N=${n}: python ${Math.round(py.ms)} ms, ${py.requests} requests`)
     }
 
     if (n === trialN) {
-      floor.push({ n, ms: best.ms, requests: 2 + 3 * n + Math.floor((2 * n) / 1000) })
+      floor.push({ n, ms: best.ms, requests: best.requests })
     } else {
       await ensureArchiveModel(kit, n, 'floor')
       const run = await kit.floorRun(archiveModel(n, 'floor'), n, best.concurrency)
@@ -268,41 +298,33 @@ export async function pollCurve(kit: CurveKit, ns: number[], stamp: string): Pro
   for (const n of ns) {
     const model = `bench-poll-${stamp}-${n}-action`
     const workspace = await pollModel(kit, model, n)
-    const { env, outputFile } = kit.actionEnv(
-      { command: 'evaluate', model, 'tracking-uri': kit.serverUrl, 'open-pr': 'false' },
-      workspace
-    )
-    const run = await measured(kit, [process.execPath, join(kit.repo, 'dist/index.js')], env, workspace)
-    const versions = parseOutputFile(readFileSync(outputFile, 'utf8')).version ?? ''
-    if (versions.split(',').filter(Boolean).length !== n) {
-      throw new Error(
-        `the action evaluated ${versions} of ${model}, not ${n} versions:\n${run.output.slice(-3000)}`
+    action.push(
+      await actionPoint(
+        kit,
+        'poll',
+        n,
+        { command: 'evaluate', model, 'open-pr': 'false' },
+        workspace,
+        outputs => {
+          const versions = (outputs.version ?? '').split(',').filter(Boolean)
+          return versions.length === n
+            ? undefined
+            : `evaluated ${versions.length} versions of ${model}, not ${n}`
+        }
       )
-    }
-    action.push({ n, ms: run.ms, requests: run.requests, peakRssMiB: run.peakRssMiB })
-    kit.log(
-      `poll N=${n}: action ${Math.round(run.ms)} ms, ${run.requests} requests, ${run.peakRssMiB.toFixed(0)} MiB`
     )
-
     const pyModel = `bench-poll-${stamp}-${n}-python`
     const pyWorkspace = await pollModel(kit, pyModel, n)
-    const py = await measured(
-      kit,
-      [
-        kit.python,
-        join(kit.repo, 'scripts/bench/evaluate_client.py'),
-        kit.serverUrl,
-        pyModel,
-        '--poll',
-        join(pyWorkspace, '.github/model-promotion.yml')
-      ],
-      kit.pythonEnv(),
-      kit.root
+    python.push(
+      await pythonPoint(
+        kit,
+        'poll',
+        n,
+        'evaluate_client.py',
+        [pyModel, '--poll', join(pyWorkspace, '.github/model-promotion.yml')],
+        `"evaluated": ${n},`
+      )
     )
-    if (!py.output.includes(`"evaluated": ${n},`))
-      throw new Error(`the Python poll:\n${py.output.slice(-3000)}`)
-    python.push({ n, ms: py.ms, requests: py.requests, peakRssMiB: py.peakRssMiB })
-    kit.log(`poll N=${n}: python ${Math.round(py.ms)} ms, ${py.requests} requests`)
   }
   return {
     title: 'Evaluate polling N pending versions',
@@ -356,16 +378,16 @@ export async function auditCurve(kit: CurveKit, ns: number[], stamp: string): Pr
 
     const recordFile = join(kit.root, `record-${n}.yml`)
     writeFileSync(recordFile, record)
-    const py = await measured(
-      kit,
-      [kit.python, join(kit.repo, 'scripts/bench/audit_client.py'), kit.serverUrl, model, recordFile],
-      kit.pythonEnv(),
-      kit.root
+    python.push(
+      await pythonPoint(
+        kit,
+        'audit',
+        n,
+        'audit_client.py',
+        [model, recordFile],
+        `"versions": ${n}, "drift": []`
+      )
     )
-    if (!py.output.includes(`"versions": ${n}, "drift": []`))
-      throw new Error(`the Python audit:\n${py.output}`)
-    python.push({ n, ms: py.ms, requests: py.requests, peakRssMiB: py.peakRssMiB })
-    kit.log(`audit N=${n}: python ${Math.round(py.ms)} ms, ${py.requests} requests`)
   }
   return {
     title: 'Audit of one model with N versions',

@@ -22,6 +22,7 @@ warnings.filterwarnings("ignore")
 import mlflow  # noqa: E402
 import yaml  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
+from registry_reads import all_versions  # noqa: E402
 
 
 def blob_sha(content: bytes) -> str:
@@ -66,13 +67,7 @@ def main() -> None:
 
         champion_schema = input_schema(mlmodel(champion.version)) if champion else None
         if version == "--poll":
-            candidates, token = [], None
-            while True:
-                page = client.search_model_versions(f"name='{name}'", max_results=1000, page_token=token)
-                candidates.extend(v for v in page if "promotion.decision" not in v.tags)
-                token = page.token
-                if not token:
-                    break
+            candidates = [v for v in all_versions(client, name) if "promotion.decision" not in v.tags]
             newer = [v for v in candidates if not champion or int(v.version) > int(champion.version)]
             candidates = sorted(newer, key=lambda v: int(v.version))
         else:
