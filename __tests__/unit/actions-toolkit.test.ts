@@ -66,33 +66,26 @@ const awkward = [
   '%0A already'
 ]
 
-const calls: [string, (toolkit: ActionsToolkit) => unknown][] = [
-  ...awkward.map((text): [string, (t: ActionsToolkit) => unknown] => [
-    `info ${JSON.stringify(text)}`,
-    t => t.info(text)
-  ]),
-  ...awkward.map((text): [string, (t: ActionsToolkit) => unknown] => [
-    `warning ${JSON.stringify(text)}`,
-    t => t.warning(text)
-  ]),
-  ...awkward.map((text): [string, (t: ActionsToolkit) => unknown] => [
-    `error with a position ${JSON.stringify(text)}`,
-    t => t.error(text, { file: 'policy/a,b:c%.yml', startLine: 3, startColumn: 7 })
-  ]),
+type Call = [string, (toolkit: ActionsToolkit) => unknown]
+
+/** The same call with each awkward text. */
+const withEachText = (label: string, call: (toolkit: ActionsToolkit, text: string) => unknown): Call[] =>
+  awkward.map(text => [`${label} ${JSON.stringify(text)}`, toolkit => call(toolkit, text)])
+
+const calls: Call[] = [
+  ...withEachText('info', (t, text) => t.info(text)),
+  ...withEachText('warning', (t, text) => t.warning(text)),
+  ...withEachText('error with a position', (t, text) =>
+    t.error(text, { file: 'policy/a,b:c%.yml', startLine: 3, startColumn: 7 })
+  ),
   [
     'error with every property',
     t => t.error('m', { title: 'T: 1, 2', file: 'f', startLine: 1, endLine: 2, startColumn: 3, endColumn: 4 })
   ],
   ['error at line 0 (dropped, as the runner ignores it)', t => t.error('m', { file: 'f', startLine: 0 })],
   ['warning with empty properties', t => t.warning('m', {})],
-  ...awkward.map((text): [string, (t: ActionsToolkit) => unknown] => [
-    `setSecret ${JSON.stringify(text)}`,
-    t => t.setSecret(text)
-  ]),
-  ...awkward.map((text): [string, (t: ActionsToolkit) => unknown] => [
-    `setFailed ${JSON.stringify(text)}`,
-    t => t.setFailed(text)
-  ]),
+  ...withEachText('setSecret', (t, text) => t.setSecret(text)),
+  ...withEachText('setFailed', (t, text) => t.setFailed(text)),
   [
     'a group',
     t => {
@@ -101,18 +94,12 @@ const calls: [string, (toolkit: ActionsToolkit) => unknown][] = [
       t.endGroup()
     }
   ],
-  ...awkward.map((text): [string, (t: ActionsToolkit) => unknown] => [
-    `setOutput ${JSON.stringify(text)}`,
-    t => t.setOutput('result', text)
-  ]),
+  ...withEachText('setOutput', (t, text) => t.setOutput('result', text)),
   [
     'setOutput of JSON over several lines',
     t => t.setOutput('result', JSON.stringify({ a: [1, 2] }, null, 2))
   ],
-  ...awkward.map((text): [string, (t: ActionsToolkit) => unknown] => [
-    `appendSummary ${JSON.stringify(text)}`,
-    t => t.appendSummary(text)
-  ])
+  ...withEachText('appendSummary', (t, text) => t.appendSummary(text))
 ]
 
 describe('the lean toolkit writes what @actions/core writes', () => {
