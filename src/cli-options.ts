@@ -76,6 +76,13 @@ export const INPUT_OPTIONS: readonly CliOption[] = [
     commands: ALL
   },
   {
+    name: 'workspace',
+    kind: 'string',
+    value: '<name>',
+    help: 'MLflow workspace, on a server with workspaces enabled (default $MLFLOW_WORKSPACE)',
+    commands: ALL
+  },
+  {
     name: 'github-token',
     kind: 'string',
     value: '<token>',

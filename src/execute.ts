@@ -4,6 +4,7 @@ import { InputError, type CommandName, type Inputs } from './inputs.js'
 import { inert, type Logger } from './logger.js'
 import { RegistryConfigError } from './registry/config.js'
 import { FileProblemsError } from './domain/yaml-file.js'
+import { escapeMarkdown } from './report/markdown.js'
 
 /** Each command's code is loaded when it runs (a chunk of its own in the bundle): a run compiles only its own. */
 const COMMAND_HANDLERS: Record<CommandName, () => Promise<CommandHandler>> = {
@@ -35,7 +36,11 @@ export async function executeCommand(inputs: Inputs, runtime: Runtime): Promise<
   const registry = createRegistry(inputs, runtime.env, runtime.log, runtime.mask)
   try {
     const handler = await COMMAND_HANDLERS[inputs.command]()
-    return await handler({
+    if (registry.workspace !== undefined) {
+      await registry.checkWorkspace()
+      runtime.log.info(`MLflow workspace: ${registry.workspace}`)
+    }
+    const outcome = await handler({
       inputs,
       registry,
       env: runtime.env,
@@ -44,8 +49,24 @@ export async function executeCommand(inputs: Inputs, runtime: Runtime): Promise<
       operator: runtime.operator,
       now: () => new Date()
     })
+    return registry.workspace === undefined ? outcome : inWorkspace(outcome, registry.workspace)
   } finally {
     await registry.close()
+  }
+}
+
+/** Every command's result and summary say which MLflow workspace they read and changed. */
+function inWorkspace(outcome: CommandOutcome, workspace: string): CommandOutcome {
+  const outputs = { ...outcome.outputs }
+  if (outputs.result !== undefined) {
+    const { command, ...rest } = JSON.parse(outputs.result) as { command: string }
+    outputs.result = JSON.stringify({ command, workspace, ...rest })
+  }
+  const [heading, ...body] = outcome.summary.split('\n')
+  return {
+    ...outcome,
+    outputs,
+    summary: [heading, '', `**MLflow workspace** ${escapeMarkdown(workspace)}`, ...body].join('\n')
   }
 }
 

@@ -73,6 +73,7 @@ export const InputsSchema = z.object({
   trackingToken: evaluated('tracking-token'),
   trackingUsername: evaluated('tracking-username'),
   trackingPassword: evaluated('tracking-password'),
+  workspace: evaluated('workspace'),
   githubToken: evaluated('github-token'),
   dryRun: booleanInput('dry-run'),
   reason: optional,

@@ -1,6 +1,11 @@
 import { MlflowClient } from '../../src/registry/client.js'
 import { MlflowApiError } from '../../src/registry/errors.js'
-import { Responses, type ModelVersion, type RegisteredModel } from '../../src/domain/registry-model.js'
+import {
+  Responses,
+  type ModelVersion,
+  type RegisteredModel,
+  type Run
+} from '../../src/domain/registry-model.js'
 
 const API = '/api/2.0/mlflow'
 
@@ -59,5 +64,37 @@ export class FixtureClient extends MlflowClient {
       }
       throw error
     }
+  }
+
+  /** A finished run with these metrics in a new experiment: the evidence of a version made without the seeder. */
+  async createRunWithMetrics(experimentName: string, metrics: Record<string, number>): Promise<Run> {
+    const experiment = await this.call(Responses.empty, {
+      method: 'POST',
+      path: `${API}/experiments/create`,
+      body: { name: experimentName }
+    })
+    const created = await this.call(Responses.run, {
+      method: 'POST',
+      path: `${API}/runs/create`,
+      body: { experiment_id: experiment.experiment_id, start_time: Date.now() }
+    })
+    const runId = created.run.info.run_id
+    const timestamp = Date.now()
+    await this.call(Responses.empty, {
+      method: 'POST',
+      path: `${API}/runs/log-batch`,
+      body: {
+        run_id: runId,
+        metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp, step: 0 }))
+      }
+    })
+    await this.call(Responses.empty, {
+      method: 'POST',
+      path: `${API}/runs/update`,
+      body: { run_id: runId, status: 'FINISHED', end_time: Date.now() }
+    })
+    return (
+      await this.call(Responses.run, { method: 'GET', path: `${API}/runs/get`, query: { run_id: runId } })
+    ).run
   }
 }

@@ -36,6 +36,7 @@ export interface TestServer {
 interface Manifest {
   servers: TestServer[]
   basicAuth: Omit<TestServer, 'seed'> & { adminUsername: string; adminPassword: string }
+  workspaces: Omit<TestServer, 'seed'>
   toxiproxy: { url: string; version: string }
 }
 
@@ -56,6 +57,11 @@ export function testServers(): [string, TestServer][] {
 
 export function basicAuthServer(): Manifest['basicAuth'] {
   return manifest().basicAuth
+}
+
+/** An MLflow 3.x server started with `--enable-workspaces`, not seeded: tests make their own workspaces. */
+export function workspacesServer(): Manifest['workspaces'] {
+  return manifest().workspaces
 }
 
 /** The Toxiproxy server the harness started (its HTTP API). */

@@ -120,6 +120,7 @@ describe('the CLI’s command line', () => {
       '--tracking-token',
       '--tracking-username',
       '--tracking-password',
+      '--workspace',
       '--github-token',
       '--dry-run',
       '--no-open-pr',

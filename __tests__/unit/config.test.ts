@@ -13,6 +13,22 @@ describe('registry configuration', () => {
     )
   })
 
+  it('takes the workspace from the input before MLFLOW_WORKSPACE, and checks it by MLflow’s naming rule', () => {
+    const workspace = (input: string | undefined, env: NodeJS.ProcessEnv = {}) =>
+      resolveRegistryConfig({ trackingUri: 'http://h', workspace: input }, env).config.workspace
+    expect(workspace(undefined)).toBeUndefined()
+    expect(workspace('', { MLFLOW_WORKSPACE: '  ' })).toBeUndefined()
+    expect(workspace(' team-a ', { MLFLOW_WORKSPACE: 'team-b' })).toBe('team-a')
+    expect(workspace(undefined, { MLFLOW_WORKSPACE: 'team-b' })).toBe('team-b')
+    expect(workspace('a1')).toBe('a1')
+    expect(workspace('x'.repeat(63))).toBe('x'.repeat(63))
+    for (const bad of ['Team-A', 'team_a', '-team', 'team-', 'a', 'x'.repeat(64), 'team a']) {
+      expect(() => workspace(bad)).toThrow(`The \`workspace\` input "${bad}" is not an MLflow workspace name`)
+    }
+    expect(() => workspace(undefined, { MLFLOW_WORKSPACE: 'Nope' })).toThrow('MLFLOW_WORKSPACE "Nope" is not')
+    expect(() => workspace('api')).toThrow('is a name MLflow reserves')
+  })
+
   it('fails with a clear message when there is no URI or it is not http(s)', () => {
     expect(() => resolveRegistryConfig({}, {})).toThrow(/No MLflow tracking URI/)
     expect(() => resolveRegistryConfig({ trackingUri: 'databricks' }, {})).toThrow(/not a valid URL/)

@@ -18,6 +18,7 @@ export function startMlflowServer(options: {
   version: string
   workDir: string
   basicAuth?: { adminUsername: string; adminPassword: string }
+  workspaces?: boolean
   label?: string
   port?: number
 }): Promise<MlflowServer>

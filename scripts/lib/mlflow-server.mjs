@@ -132,14 +132,16 @@ async function waitForHealth(url, child, logFile, timeoutMs = 120_000) {
 
 /**
  * Starts `mlflow server` from the pinned venv of `version` in `workDir`.
- * Options: basicAuth ({ adminUsername, adminPassword }) starts it with `--app-name basic-auth`; port (a fixed port, to
- * restart a server where its clients expect it; a free one otherwise).
+ * Options: basicAuth ({ adminUsername, adminPassword }) starts it with `--app-name basic-auth`; workspaces (true)
+ * with `--enable-workspaces` (MLflow 3.x: tenants chosen per request by the X-MLFLOW-WORKSPACE header); port (a fixed
+ * port, to restart a server where its clients expect it; a free one otherwise).
  * Returns { url, version, venv, backendStoreUri, workDir, stop() }.
  */
 export async function startMlflowServer({
   version,
   workDir,
   basicAuth,
+  workspaces = false,
   label = `mlflow-${version}`,
   port: fixedPort
 }) {
@@ -189,6 +191,7 @@ export async function startMlflowServer({
     env.MLFLOW_FLASK_SERVER_SECRET_KEY = 'promotion-gate-test-secret-key'
     args.push('--app-name', 'basic-auth')
   }
+  if (workspaces) args.push('--enable-workspaces')
   const logFile = join(workDir, 'server.log')
   const log = openSync(logFile, 'a')
   // `python -m mlflow`, not bin/mlflow: the venv was built in another folder and renamed, so its console scripts'

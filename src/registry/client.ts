@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { RegistryConfigError } from './config.js'
 import { MlflowApiError, MlflowResponseError, isNotFound } from './errors.js'
 import { endpointName, type HttpRequest, type MlflowHttp } from './http.js'
 import {
@@ -20,6 +21,33 @@ export class MlflowClient {
 
   get baseUrl(): string {
     return this.http.baseUrl
+  }
+
+  /** The MLflow workspace every request names, when one is set. */
+  get workspace(): string | undefined {
+    return this.http.workspace
+  }
+
+  /**
+   * Fails unless the server has the workspace every request names. MLflow 2.x ignores the header and would answer
+   * from its one registry, so the workspace is checked once before anything is read or written.
+   */
+  async checkWorkspace(): Promise<void> {
+    const workspace = this.workspace
+    if (workspace === undefined) return
+    try {
+      await this.call(Responses.empty, {
+        method: 'GET',
+        path: `/api/3.0/mlflow/workspaces/${encodeURIComponent(workspace)}`
+      })
+    } catch (error) {
+      if (error instanceof MlflowApiError && error.errorCode === 'ENDPOINT_NOT_FOUND') {
+        throw new RegistryConfigError(
+          `The MLflow server has no workspaces (they came with MLflow 3 and \`mlflow server --enable-workspaces\`), but the workspace "${workspace}" was given (the \`workspace\` input or MLFLOW_WORKSPACE): unset it, or use a server with workspaces.`
+        )
+      }
+      throw error
+    }
   }
 
   protected async call<S extends z.ZodType>(schema: S, req: HttpRequest): Promise<z.infer<S>> {
@@ -227,11 +255,17 @@ export class MlflowClient {
   }
 
   modelVersionUrl(name: string, version: string): string {
-    return `${this.baseUrl}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`
+    return this.uiUrl(`/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`)
   }
 
   runUrl(experimentId: string, runId: string): string {
-    return `${this.baseUrl}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`
+    return this.uiUrl(`/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`)
+  }
+
+  /** A page of MLflow's UI; in a workspace, the UI takes it from the route's `workspace` query parameter. */
+  private uiUrl(route: string): string {
+    const workspace = this.workspace === undefined ? '' : `?workspace=${encodeURIComponent(this.workspace)}`
+    return `${this.baseUrl}/#${route}${workspace}`
   }
 }
 

@@ -11,6 +11,8 @@ export interface RegistryConfig {
   caCertPath?: string
   timeoutMs: number
   retry: RetryPolicy
+  /** The MLflow workspace (a tenant of a server started with `--enable-workspaces`), sent on every request. */
+  workspace?: string
 }
 
 /** Values given to the action or CLI; each falls back to the matching MLFLOW_* variable. */
@@ -19,6 +21,7 @@ export interface RegistryInputs {
   trackingToken?: string
   trackingUsername?: string
   trackingPassword?: string
+  workspace?: string
 }
 
 export class RegistryConfigError extends Error {
@@ -117,10 +120,40 @@ export function resolveRegistryConfig(
   }
   const timeoutMs = positiveNumber(env, 'MLFLOW_HTTP_REQUEST_TIMEOUT', 60) * 1000
   const baseUrl = url.toString().replace(/\/+$/, '')
+  const workspace = workspaceName(inputs.workspace, env)
   return {
-    config: { baseUrl, auth, insecureTls, caCertPath, timeoutMs, retry },
+    config: {
+      baseUrl,
+      auth,
+      insecureTls,
+      caCertPath,
+      timeoutMs,
+      retry,
+      ...(workspace !== undefined ? { workspace } : {})
+    },
     secrets: [...new Set(secrets.filter(secret => secret.length > 0))]
   }
+}
+
+/** MLflow's rule for workspace names (mlflow/store/workspace/abstract_store.py, WorkspaceNameValidator). */
+const WORKSPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const RESERVED_WORKSPACE_NAMES = new Set(['workspaces', 'api', 'ajax-api', 'static-files'])
+
+/** The `workspace` input, else MLFLOW_WORKSPACE (as MLflow's Python client reads it); checked as MLflow checks it. */
+function workspaceName(input: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const fromInput = nonEmpty(input)
+  const raw = (fromInput ?? nonEmpty(env.MLFLOW_WORKSPACE))?.trim()
+  if (raw === undefined) return undefined
+  const source = fromInput !== undefined ? 'The `workspace` input' : 'MLFLOW_WORKSPACE'
+  if (raw.length < 2 || raw.length > 63 || !WORKSPACE_NAME.test(raw)) {
+    throw new RegistryConfigError(
+      `${source} "${raw}" is not an MLflow workspace name: 2 to 63 lowercase letters, digits and inner hyphens.`
+    )
+  }
+  if (RESERVED_WORKSPACE_NAMES.has(raw)) {
+    throw new RegistryConfigError(`${source} "${raw}" is a name MLflow reserves, not a workspace.`)
+  }
+  return raw
 }
 
 export function basicHeader(username: string, password: string): string {

@@ -68,6 +68,10 @@ export class MlflowHttp {
     return this.config.baseUrl
   }
 
+  get workspace(): string | undefined {
+    return this.config.workspace
+  }
+
   close(): Promise<void> {
     this.transport.close()
     return Promise.resolve()
@@ -110,12 +114,19 @@ export class MlflowHttp {
         response = result.response
         if (response.status >= 200 && response.status < 300) return response
         if (!isRetryableStatus(response.status) || attempt >= maxAttempts) {
-          throw this.apiError(endpoint, response)
+          const error = this.apiError(endpoint, response)
+          throw this.workspaceProblem(error) ?? error
         }
         retryAfterMs = parseRetryAfterMs(result.retryAfter)
         failure = `HTTP ${response.status}`
       } catch (error) {
-        if (error instanceof MlflowApiError || error instanceof MlflowResponseError) throw error
+        if (
+          error instanceof MlflowApiError ||
+          error instanceof MlflowResponseError ||
+          error instanceof RegistryConfigError
+        ) {
+          throw error
+        }
         if (error instanceof BodyTooLargeError) throw new MlflowResponseError(endpoint, error.message)
         if (isCertificateProblem(error)) {
           throw new MlflowConnectionError({
@@ -138,6 +149,8 @@ export class MlflowHttp {
   private async once(req: HttpRequest): Promise<{ response: HttpResponse; retryAfter?: string }> {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (this.authorization !== undefined) headers.authorization = this.authorization
+    // The header MLflow's own client sends (mlflow/utils/rest_utils.py); a server without workspaces refuses it.
+    if (this.config.workspace !== undefined) headers['x-mlflow-workspace'] = this.config.workspace
     let body: string | undefined
     if (req.method !== 'GET') {
       headers['content-type'] = 'application/json'
@@ -180,6 +193,29 @@ export class MlflowHttp {
       httpStatus: response.status,
       endpoint
     })
+  }
+
+  /**
+   * MLflow's answers about the workspace itself. Its "not found" shares the error code of a missing model, and read
+   * as one it would let an audit report a clean registry: it is a setting to fix, never a missing model.
+   */
+  private workspaceProblem(error: MlflowApiError): RegistryConfigError | undefined {
+    const workspace = this.config.workspace
+    if (workspace === undefined) return undefined
+    if (error.errorCode === 'FEATURE_DISABLED' && /workspaces are not enabled/i.test(error.message)) {
+      return new RegistryConfigError(
+        `The MLflow server has no workspaces, but the workspace "${workspace}" was given (the \`workspace\` input or MLFLOW_WORKSPACE): unset it, or use a server started with --enable-workspaces.`
+      )
+    }
+    if (
+      error.errorCode === 'RESOURCE_DOES_NOT_EXIST' &&
+      error.message.includes(`Workspace '${workspace}' not found`)
+    ) {
+      return new RegistryConfigError(
+        `The MLflow workspace "${workspace}" does not exist on this server: check the \`workspace\` input or MLFLOW_WORKSPACE.`
+      )
+    }
+    return undefined
   }
 
   private redact(text: string): string {
