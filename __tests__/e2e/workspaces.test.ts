@@ -24,6 +24,19 @@ describe('the bundle on an MLflow server with workspaces', () => {
       { env: { GITHUB_WORKSPACE: policyRepo, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', ...env } }
     )
 
+  /** The version's MLmodel, put where the served-artifacts store keeps the workspace's run artifacts. */
+  async function uploadMlmodel(artifactUri: string, workspace: string): Promise<void> {
+    const path = artifactUri.replace(/^mlflow-artifacts:\//, '')
+    expect(path).toMatch(new RegExp(`^workspaces/${workspace}/`))
+    const mlmodel = `artifact_path: model\nflavors: {}\nsignature:\n  inputs: '[{"type": "double", "name": "x"}]'\n  outputs: null\n`
+    const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${path}/model/MLmodel`, {
+      method: 'PUT',
+      headers: { 'x-mlflow-workspace': workspace },
+      body: mlmodel
+    })
+    expect(res.status).toBe(200)
+  }
+
   beforeAll(async () => {
     const admin = clientFor(server.url)
     for (const [workspace, accuracy] of [
@@ -38,12 +51,13 @@ describe('the bundle on an MLflow server with workspaces', () => {
       const client = clientFor(server.url, { workspace })
       clients[workspace] = client
       const run = await client.createRunWithMetrics(uniqueName('exp'), { accuracy })
+      await uploadMlmodel(run.info.artifact_uri ?? '', workspace)
       await client.createRegisteredModel(model)
       await client.createModelVersion(model, `${run.info.artifact_uri}/model`, { runId: run.info.run_id })
     }
     admin.http.close()
     policyRepo = workspaceWith({
-      '.github/model-promotion.yml': `version: 1\nmodels:\n  ${model}:\n    staging:\n      rules:\n        - { metric: accuracy, min: 0.95 }\n`
+      '.github/model-promotion.yml': `version: 1\nmodels:\n  ${model}:\n    staging:\n      rules:\n        - { metric: accuracy, min: 0.95 }\n        - { signature: required }\n`
     })
   })
   afterAll(() => {
@@ -57,6 +71,8 @@ describe('the bundle on an MLflow server with workspaces', () => {
     const outcome = JSON.parse(result.outputs.result) as { command: string; workspace: string }
     expect(Object.keys(outcome).slice(0, 2)).toEqual(['command', 'workspace'])
     expect(outcome.workspace).toBe(teamA)
+    // The signature came from the workspace's own artifacts, read through the server.
+    expect(outcome).toMatchObject({ evaluations: [{ signature: { inputs: ['x'] } }] })
     expect(result.summary).toContain(`**MLflow workspace** ${teamA}`)
     expect(result.summary).toContain(`/#/models/${model}/versions/1?workspace=${teamA}`)
 
