@@ -26,7 +26,8 @@ export default tseslint.config(
 /**
  * The import rules of ARCHITECTURE.md: the domain imports no adapter and nothing with I/O; the two adapters (MLflow
  * in src/registry, GitHub in src/github) never import each other, nor the workflows (src/gate) or the commands;
- * the report renders domain values only. `@typescript-eslint/no-restricted-imports` also sees `import type`.
+ * the report renders domain values only; the webhook relay (src/relay) is a program apart that uses the domain and
+ * the GitHub adapter and that nothing of the action imports. `@typescript-eslint/no-restricted-imports` also sees `import type`.
  */
 function layerRules() {
   const outside = (...folders) =>
@@ -58,7 +59,7 @@ function layerRules() {
   return [
     rule(
       ['src/domain/**'],
-      ['registry', 'github', 'gate', 'commands', 'report'],
+      ['registry', 'github', 'gate', 'commands', 'report', 'relay'],
       [
         fromEntryPoints,
         {
@@ -76,9 +77,12 @@ function layerRules() {
         { group: ['undici', '@actions/*', '@octokit/*'], message: 'ARCHITECTURE.md: the domain does no I/O.' }
       ]
     ),
-    rule(['src/registry/**'], ['github', 'gate', 'commands', 'report'], [fromEntryPoints]),
-    rule(['src/github/**'], ['registry', 'gate', 'commands', 'report'], [fromEntryPoints]),
-    rule(['src/report/**'], ['registry', 'github', 'gate', 'commands'], [fromEntryPoints]),
-    rule(['src/gate/**'], ['commands'], [fromEntryPoints])
+    rule(['src/registry/**'], ['github', 'gate', 'commands', 'report', 'relay'], [fromEntryPoints]),
+    rule(['src/github/**'], ['registry', 'gate', 'commands', 'report', 'relay'], [fromEntryPoints]),
+    rule(['src/report/**'], ['registry', 'github', 'gate', 'commands', 'relay'], [fromEntryPoints]),
+    rule(['src/gate/**'], ['commands', 'relay'], [fromEntryPoints]),
+    rule(['src/commands/**'], ['relay'], [fromEntryPoints]),
+    // The relay is a program of its own: the domain and the GitHub adapter, nothing of the action's.
+    rule(['src/relay/**'], ['registry', 'gate', 'commands', 'report'], [fromEntryPoints])
   ]
 }

@@ -25,11 +25,21 @@ if (!supported) {
 } else {
   var path = require('path')
   var url = require('url')
-  var bundle = url.pathToFileURL(path.join(__dirname, '..', 'dist', 'index.js')).href
-  globalThis[Symbol.for('mlflow-promotion-gate.cli')] = true
   // Through Function, so that Node.js versions too old to parse `import()` can still read this file.
   var load = new Function('specifier', 'return import(specifier)')
-  load(bundle).catch(function (error) {
+  var loaded
+  if (process.argv[2] === 'relay') {
+    // The webhook relay is a program of its own, with its own bundle.
+    var relay = url.pathToFileURL(path.join(__dirname, '..', 'dist', 'relay', 'index.js')).href
+    loaded = load(relay).then(function (module) {
+      return module.runRelayCli(process.argv.slice(3))
+    })
+  } else {
+    var bundle = url.pathToFileURL(path.join(__dirname, '..', 'dist', 'index.js')).href
+    globalThis[Symbol.for('mlflow-promotion-gate.cli')] = true
+    loaded = load(bundle)
+  }
+  loaded.catch(function (error) {
     process.stderr.write(
       'mlflow-promotion-gate: ' + (error && error.stack ? error.stack : String(error)) + '\n'
     )

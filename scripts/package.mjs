@@ -1,6 +1,7 @@
-// `npm run package`: one ncc build of src/index.ts into dist/ (the action and, through bin/, the CLI), then every
-// chunk minified. ncc minifies only the entry file; the chunks it splits off at each `import()` (one per command,
-// the GitHub client, the CLI) come out as written, so terser minifies them here, keeping their source maps.
+// `npm run package`: one ncc build of src/index.ts into dist/ (the action and, through bin/, the CLI), one of the
+// webhook relay into dist/relay/, then every chunk minified. ncc minifies only the entry file; the chunks it splits
+// off at each `import()` (one per command, the GitHub client, the CLI) come out as written, so terser minifies them
+// here, keeping their source maps.
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -9,23 +10,31 @@ import { minify } from 'terser'
 const root = resolve(import.meta.dirname, '..')
 const dist = join(root, 'dist')
 
+/** One ncc build: minified entry, source maps beside it, the licences of what it bundles. */
+function nccBuild(entry, outDir) {
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js'),
+      'build',
+      entry,
+      '-o',
+      outDir,
+      '-m',
+      '--source-map',
+      '--no-source-map-register',
+      '--license',
+      'licenses.txt'
+    ],
+    { cwd: root, stdio: 'inherit' }
+  )
+}
+
 rmSync(dist, { recursive: true, force: true })
-execFileSync(
-  process.execPath,
-  [
-    join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js'),
-    'build',
-    'src/index.ts',
-    '-o',
-    'dist',
-    '-m',
-    '--source-map',
-    '--no-source-map-register',
-    '--license',
-    'licenses.txt'
-  ],
-  { cwd: root, stdio: 'inherit' }
-)
+nccBuild('src/index.ts', 'dist')
+// The webhook relay: a program of its own (a server, or a handler a serverless platform imports), built apart so
+// that neither bundle carries the other's code.
+nccBuild('src/relay/index.ts', 'dist/relay')
 
 const chunks = readdirSync(dist).filter(name => /^\d+\.index\.js$/.test(name))
 if (chunks.length === 0) throw new Error('ncc wrote no chunks: every import() was inlined?')

@@ -77,14 +77,23 @@ async function main() {
       label: 'mlflow3-workspaces',
       workspaces: true
     }),
+    startMlflowServer({
+      version: versions.mlflow3,
+      workDir: join(runDir, 'mlflow3-webhooks'),
+      label: 'mlflow3-webhooks',
+      webhooks: true
+    }),
     startToxiproxy({ workDir: join(runDir, 'toxiproxy') })
   ].map(registered)
   // Wait for every start to settle before failing, so that nothing started is left running.
   const outcomes = await Promise.allSettled(starts)
   const failure = outcomes.find(outcome => outcome.status === 'rejected')
   if (failure) throw failure.reason
-  const [mlflow3, mlflow2, mlflow3Auth, mlflow3Workspaces, toxiproxy] = outcomes.map(outcome => outcome.value)
-  for (const server of [mlflow3, mlflow2, mlflow3Auth, mlflow3Workspaces]) {
+  const [mlflow3, mlflow2, mlflow3Auth, mlflow3Workspaces, mlflow3Webhooks, toxiproxy] = outcomes.map(
+    outcome => outcome.value
+  )
+  const mlflowServers = [mlflow3, mlflow2, mlflow3Auth, mlflow3Workspaces, mlflow3Webhooks]
+  for (const server of mlflowServers) {
     log(`MLflow ${server.version} (${server.label}) at ${server.url}`)
   }
   log(`toxiproxy ${toxiproxy.version} at ${toxiproxy.url}`)
@@ -103,6 +112,7 @@ async function main() {
     servers: [describe(mlflow3, seed3), describe(mlflow2, seed2)],
     basicAuth: { ...describe(mlflow3Auth, null), ...basicAuth },
     workspaces: describe(mlflow3Workspaces, null),
+    webhooks: describe(mlflow3Webhooks, null),
     toxiproxy: { url: toxiproxy.url, version: toxiproxy.version }
   }
   const manifestPath = join(runDir, 'servers.json')
@@ -132,9 +142,7 @@ async function main() {
   try {
     const results = JSON.parse(readFileSync(resultsPath, 'utf8'))
     const skipped = results.numPendingTests + results.numTodoTests
-    log(
-      `MLflow servers: ${[mlflow3, mlflow2, mlflow3Auth, mlflow3Workspaces].map(s => `${s.label} ${s.version}`).join(', ')}`
-    )
+    log(`MLflow servers: ${mlflowServers.map(s => `${s.label} ${s.version}`).join(', ')}`)
     console.log(
       `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped`
     )

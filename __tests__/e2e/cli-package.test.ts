@@ -40,6 +40,7 @@ describe('the npm package', () => {
       'bin/mlflow-promotion-gate.cjs',
       'dist/index.js',
       'dist/package.json',
+      'dist/relay/index.js',
       'package.json',
       'schema/model-promotion.schema.json'
     ])
@@ -89,5 +90,21 @@ describe('the npm package', () => {
       env: { PATH, HOME: home }
     })
     expect(help).toContain('Usage: mlflow-promotion-gate audit [options]')
+    const relayHelp = execFileSync(join(prefix, 'bin/mlflow-promotion-gate'), ['relay', '--help'], {
+      encoding: 'utf8',
+      env: { PATH, HOME: home }
+    })
+    expect(relayHelp).toContain('Usage: mlflow-promotion-gate relay [options]')
+    // A serverless platform imports the relay's handler from the package.
+    const exported = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('mlflow-promotion-gate/relay'); console.log(typeof m.createRelayHandler)"
+      ],
+      { encoding: 'utf8', cwd: join(prefix, 'lib'), env: { PATH, HOME: home } }
+    )
+    expect(exported).toBe('function\n')
   })
 })

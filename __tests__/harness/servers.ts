@@ -37,6 +37,7 @@ interface Manifest {
   servers: TestServer[]
   basicAuth: Omit<TestServer, 'seed'> & { adminUsername: string; adminPassword: string }
   workspaces: Omit<TestServer, 'seed'>
+  webhooks: Omit<TestServer, 'seed'>
   toxiproxy: { url: string; version: string }
 }
 
@@ -62,6 +63,11 @@ export function basicAuthServer(): Manifest['basicAuth'] {
 /** An MLflow 3.x server started with `--enable-workspaces`, not seeded: tests make their own workspaces. */
 export function workspacesServer(): Manifest['workspaces'] {
   return manifest().workspaces
+}
+
+/** An MLflow 3.x server whose webhooks may call loopback receivers over plain HTTP; not seeded. */
+export function webhooksServer(): Manifest['webhooks'] {
+  return manifest().webhooks
 }
 
 /** The Toxiproxy server the harness started (its HTTP API). */

@@ -52,6 +52,16 @@ describe('the layers (ARCHITECTURE.md)', () => {
       "import type { PromotionRepository } from '../github/repository.js'"
     ],
     [
+      'the relay imports the MLflow adapter',
+      'src/relay/example.ts',
+      "import type { MlflowClient } from '../registry/client.js'"
+    ],
+    [
+      'a command imports the relay',
+      'src/commands/example.ts',
+      "import { routeEvent } from '../relay/events.js'"
+    ],
+    [
       'a workflow imports a command',
       'src/gate/example.ts',
       "import { promoteCommand } from '../commands/promote.js'"

@@ -19,6 +19,7 @@ export function startMlflowServer(options: {
   workDir: string
   basicAuth?: { adminUsername: string; adminPassword: string }
   workspaces?: boolean
+  webhooks?: boolean
   label?: string
   port?: number
 }): Promise<MlflowServer>

@@ -133,7 +133,8 @@ async function waitForHealth(url, child, logFile, timeoutMs = 120_000) {
 /**
  * Starts `mlflow server` from the pinned venv of `version` in `workDir`.
  * Options: basicAuth ({ adminUsername, adminPassword }) starts it with `--app-name basic-auth`; workspaces (true)
- * with `--enable-workspaces` (MLflow 3.x: tenants chosen per request by the X-MLFLOW-WORKSPACE header); port (a fixed
+ * with `--enable-workspaces` (MLflow 3.x: tenants chosen per request by the X-MLFLOW-WORKSPACE header); webhooks
+ * (true) lets its webhooks reach plain-HTTP loopback receivers and sees new webhooks within a second; port (a fixed
  * port, to restart a server where its clients expect it; a free one otherwise).
  * Returns { url, version, venv, backendStoreUri, workDir, stop() }.
  */
@@ -142,6 +143,7 @@ export async function startMlflowServer({
   workDir,
   basicAuth,
   workspaces = false,
+  webhooks = false,
   label = `mlflow-${version}`,
   port: fixedPort
 }) {
@@ -192,6 +194,12 @@ export async function startMlflowServer({
     args.push('--app-name', 'basic-auth')
   }
   if (workspaces) args.push('--enable-workspaces')
+  if (webhooks) {
+    // MLflow's SSRF guard refuses private addresses and plain HTTP; it caches the webhook list for 60 s by default.
+    env.MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS = 'true'
+    env.MLFLOW_WEBHOOK_ALLOWED_SCHEMES = 'http,https'
+    env.MLFLOW_WEBHOOK_CACHE_TTL = '1'
+  }
   const logFile = join(workDir, 'server.log')
   const log = openSync(logFile, 'a')
   // `python -m mlflow`, not bin/mlflow: the venv was built in another folder and renamed, so its console scripts'

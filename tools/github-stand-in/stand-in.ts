@@ -9,7 +9,8 @@ import {
   World,
   type MergeMethod,
   type Permission,
-  type Repository
+  type Repository,
+  type RepositoryDispatch
 } from './state.js'
 import { assertWebhookPayload, WebhookPayloads } from './webhooks.js'
 
@@ -376,6 +377,11 @@ export class GitHubStandIn {
   }
 
   /** Deployments newest first, each with its statuses newest first (the order the API lists them in). */
+  /** The repository_dispatch events sent to the repository, oldest first. */
+  dispatches(repo: string): RepositoryDispatch[] {
+    return [...this.world.requireRepository(repo).dispatches]
+  }
+
   deployments(repo: string): (Json & { statuses: Json[] })[] {
     const repository = this.world.requireRepository(repo)
     return [...repository.deployments].reverse().map(deployment => ({
@@ -427,6 +433,25 @@ export class GitHubStandIn {
       sender: payloads.user(sender)
     })
     assertWebhookPayload(`pull_request$${action}`, payload)
+    return payload
+  }
+
+  /**
+   * The `repository_dispatch` payload a workflow receives for a dispatch sent through the API: `action` is the
+   * event type, `branch` the default branch (only its copy of a workflow runs), `client_payload` as sent.
+   */
+  repositoryDispatchEvent(repo: string, dispatch: RepositoryDispatch): Json {
+    const repository = this.world.requireRepository(repo)
+    const payloads = this.webhooks()
+    const payload: Json = {
+      action: dispatch.eventType,
+      branch: repository.defaultBranch,
+      client_payload: dispatch.clientPayload,
+      repository: payloads.repository(repository),
+      sender: payloads.user(dispatch.sender),
+      installation: { id: 1, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' }
+    }
+    assertWebhookPayload('repository_dispatch$event', payload)
     return payload
   }
 

@@ -193,6 +193,14 @@ export interface Repository {
   deployments: Deployment[]
   workflowRuns: Map<number, WorkflowRun>
   activities: Activity[]
+  dispatches: RepositoryDispatch[]
+}
+
+/** A `repository_dispatch` event sent through the API, as the workflows it starts would see it. */
+export interface RepositoryDispatch {
+  eventType: string
+  clientPayload: Record<string, unknown>
+  sender: string
 }
 
 export interface RepositoryOptions {
@@ -600,7 +608,8 @@ export class World {
       issueLabels: new Map(),
       deployments: [],
       workflowRuns: new Map(),
-      activities: []
+      activities: [],
+      dispatches: []
     }
     this.repositories.set(key(repository.fullName), repository)
     return repository

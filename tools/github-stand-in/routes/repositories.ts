@@ -1,4 +1,12 @@
-import { type Handler, notFound, type Reply, repositoryOf, stringOption } from '../http.js'
+import {
+  type Handler,
+  notFound,
+  type Reply,
+  repositoryOf,
+  requireWrite,
+  stringOption,
+  validationFailed
+} from '../http.js'
 import type { Activity } from '../state.js'
 
 const getRepository: Handler = context => ({
@@ -67,9 +75,31 @@ const listActivities: Handler = context => {
   return reply
 }
 
+/**
+ * Create a repository dispatch event (https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event):
+ * needs write access (`contents: write`; GitHub answers 404 to a reader, as it documents no 403 here); 204 with no
+ * body. The body's limits (event_type 1–100 characters, client_payload at most 10 top-level properties) are the
+ * OpenAPI description's and are checked there; the 64 KB payload limit is GitHub's prose, checked here.
+ */
+const createDispatchEvent: Handler = context => {
+  const repository = repositoryOf(context)
+  requireWrite(context, repository)
+  const payload = (context.body.client_payload ?? {}) as Record<string, unknown>
+  if (JSON.stringify(payload).length >= 64 * 1024) {
+    throw validationFailed('client_payload is too large: the total size must be less than 64KB')
+  }
+  repository.dispatches.push({
+    eventType: String(context.body.event_type),
+    clientPayload: payload,
+    sender: context.user.login
+  })
+  return { status: 204 }
+}
+
 export const repositoryHandlers: Record<string, Handler> = {
   'repos/list-activities': listActivities,
   'repos/get': getRepository,
+  'repos/create-dispatch-event': createDispatchEvent,
   'repos/create-fork': createFork,
   'repos/get-collaborator-permission-level': getCollaboratorPermission,
   'teams/get-membership-for-user-in-org': getTeamMembership
