@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { describeFailure, executeCommand } from '../../src/execute.js'
 import { promotionBranch } from '../../src/domain/names.js'
 import { DEFAULT_RECORDS_FOLDER, recordPath } from '../../src/domain/record.js'
@@ -16,7 +16,9 @@ import { POLICY, type Scenario } from '../harness/gate-world.js'
 import { useGateWorld } from '../harness/gate-suite.js'
 import { TestProxy, type InterceptedResponse } from '../harness/proxy.js'
 import { runBundle, type BundleRun } from '../harness/runner.js'
+import { postDelivery, startRelay, stopRelay, type RunningRelay } from '../harness/relay.js'
 import { createModelFrom, testServers, uniqueName } from '../harness/servers.js'
+import { GitHubStandIn } from '../../tools/github-stand-in/index.js'
 import { CORPUS, VALID } from '../unit/policy-corpus.js'
 
 /**
@@ -26,6 +28,7 @@ import { CORPUS, VALID } from '../unit/policy-corpus.js'
  */
 
 const [[label, server]] = testServers()
+const relayCli = resolve(import.meta.dirname, '../../bin/mlflow-promotion-gate.cjs')
 
 // ---- what a run wrote ---------------------------------------------------------------------------------------
 
@@ -998,5 +1001,125 @@ describe(`bad input against MLflow ${label}`, () => {
       )
       await expectRefusedWithoutWrites(run, expected, since)
     })
+  })
+})
+
+/**
+ * The webhook relay's bad input: deliveries a forger, a replayer or a broken sender could post, and command lines a
+ * user could get wrong. Each delivery must get a 4xx and send no repository dispatch (the stand-in's log); each
+ * command line must exit 2 with what is wrong, before listening.
+ */
+describe('bad input to the webhook relay (the committed relay bundle)', () => {
+  let github: GitHubStandIn
+  let relay: RunningRelay
+  const dispatched = () => github.dispatches('acme/models').length
+  const event = (data: Record<string, unknown>, entity = 'model_version', action = 'created') =>
+    JSON.stringify({ entity, action, timestamp: new Date().toISOString(), data })
+  const valid = event({ name: 'fraud-detector', version: '3' })
+  const now = () => Math.floor(Date.now() / 1000)
+
+  beforeAll(async () => {
+    github = await GitHubStandIn.start()
+    const bot = github.addUser('relay-bot', { type: 'Bot' })
+    github.createRepo('acme/models', { files: {}, collaborators: { 'relay-bot': 'write' } })
+    relay = await startRelay(bot.token, github.url)
+  })
+  afterAll(async () => {
+    await stopRelay(relay)
+    await github.stop()
+  })
+
+  it.each<[string, () => Promise<Response>, number]>([
+    ['an unsigned delivery', () => postDelivery(relay.url, valid, { signature: null }), 401],
+    [
+      'a signature made with another secret',
+      () => postDelivery(relay.url, valid, { signature: 'v1,' + Buffer.alloc(32, 7).toString('base64') }),
+      401
+    ],
+    ['a signature of v0 form', () => postDelivery(relay.url, valid, { signature: 'v0,abc' }), 401],
+    ['a delivery ten minutes old', () => postDelivery(relay.url, valid, { timestamp: now() - 600 }), 401],
+    [
+      'a delivery from ten minutes ahead',
+      () => postDelivery(relay.url, valid, { timestamp: now() + 600 }),
+      401
+    ],
+    ['a delivery id that is not a UUID', () => postDelivery(relay.url, valid, { delivery: '42' }), 400],
+    ['a 300 KB body', () => postDelivery(relay.url, `${valid}${' '.repeat(300 * 1024)}`), 413],
+    ['a body that is not JSON', () => postDelivery(relay.url, '{"entity": '), 400],
+    ['JSON null', () => postDelivery(relay.url, 'null'), 422],
+    ['a JSON array', () => postDelivery(relay.url, '[]'), 422],
+    ['an event MLflow does not send', () => postDelivery(relay.url, event({}, 'run', 'created')), 422],
+    [
+      'model_version.created without a version',
+      () => postDelivery(relay.url, event({ name: 'fraud-detector' })),
+      422
+    ],
+    [
+      'a version that is not a number',
+      () => postDelivery(relay.url, event({ name: 'fraud-detector', version: '3; rm -rf /' })),
+      422
+    ],
+    ['a GET of the webhook path', () => fetch(`${relay.url}/mlflow`), 405],
+    ['a PUT', () => fetch(`${relay.url}/mlflow`, { method: 'PUT', body: valid }), 405]
+  ])('%s is refused and sends nothing', async (_name, send, status) => {
+    const before = dispatched()
+    const response = await send()
+    expect(response.status).toBe(status)
+    expect(
+      ((await response.json().catch(() => ({ outcome: 'refused' }))) as { outcome: string }).outcome
+    ).toBe('refused')
+    expect(dispatched()).toBe(before)
+  })
+
+  it('a replayed delivery is refused; only the first one is dispatched', async () => {
+    const delivery = crypto.randomUUID()
+    const before = dispatched()
+    expect((await postDelivery(relay.url, valid, { delivery })).status).toBe(200)
+    expect((await postDelivery(relay.url, valid, { delivery })).status).toBe(409)
+    expect((await postDelivery(relay.url, valid, { delivery: delivery.toUpperCase() })).status).toBe(409)
+    expect(dispatched()).toBe(before + 1)
+    github.assertNoViolations()
+  })
+
+  it.each<[string, string[], NodeJS.ProcessEnv, string]>([
+    ['no webhook secret', [], { MLFLOW_WEBHOOK_SECRET: '' }, 'MLFLOW_WEBHOOK_SECRET is not set'],
+    ['no GitHub token', [], { GITHUB_TOKEN: '' }, 'GITHUB_TOKEN is not set'],
+    ['no repository', ['--repository', 'acme'], {}, 'give the repository to dispatch to (owner/name)'],
+    ['a listen address without a port', ['--listen', 'localhost'], {}, '--listen takes host:port'],
+    ['an unknown option', ['--secret', 'x'], {}, "Unknown option '--secret'"],
+    [
+      'a body limit that is not a number',
+      ['--max-body-bytes', 'lots'],
+      {},
+      '--max-body-bytes takes a positive whole number'
+    ],
+    [
+      'a missing mapping file',
+      ['--config', '/nonexistent/relay.yml'],
+      {},
+      'cannot read the config /nonexistent/relay.yml'
+    ],
+    ['a mapping file with an unknown key', ['--config', 'CONFIG'], {}, 'relay.yml:2:3']
+  ])('a command line with %s exits 2 and says what is wrong', (_name, args, env, expected) => {
+    const config = join(mkdtempSync(join(tmpdir(), 'relay-config-')), 'relay.yml')
+    writeFileSync(config, 'evaluate:\n  event: model-registered\n')
+    const run = spawnSync(
+      process.execPath,
+      [
+        relayCli,
+        'relay',
+        '--repository',
+        'acme/models',
+        ...args.map(arg => (arg === 'CONFIG' ? config : arg))
+      ],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, MLFLOW_WEBHOOK_SECRET: 's', GITHUB_TOKEN: 't', ...env },
+        timeout: 10_000
+      }
+    )
+    expect(run.status).toBe(2)
+    expect(run.stderr).toContain(expected)
+    expect(run.stdout).not.toContain('listening')
   })
 })
