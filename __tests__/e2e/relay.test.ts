@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process'
+import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { signDelivery } from '../../src/relay/signature.js'
 import { GitHubStandIn } from '../../tools/github-stand-in/index.js'
 import type { RepositoryDispatch } from '../../tools/github-stand-in/state.js'
 import { workspaceWith } from '../harness/commands.js'
@@ -13,6 +16,18 @@ import {
 import { runBundle } from '../harness/runner.js'
 import { clientFor, uniqueName, webhooksServer } from '../harness/servers.js'
 
+function runNode(
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv }
+): Promise<{ stdout: string; stderr: string; status: number | null }> {
+  const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk))
+  return new Promise(done => child.on('close', status => done({ stdout, stderr, status })))
+}
+
 /**
  * A real MLflow 3.x server sends its webhooks to the committed relay, which dispatches to the GitHub stand-in;
  * the dispatch event then runs the committed bundle the way examples/workflows/evaluate.yml does.
@@ -24,15 +39,17 @@ describe('the webhook relay between a real MLflow server and GitHub', () => {
   let github: GitHubStandIn
   let relay: RunningRelay
   let webhookId: string
+  let serverlessToken: string
 
   const dispatches = (): RepositoryDispatch[] => github.dispatches('acme/models')
   beforeAll(async () => {
     github = await GitHubStandIn.start()
     const bot = github.addUser('relay-bot', { type: 'Bot' })
     github.addUser('github-actions[bot]', { type: 'Bot' })
+    serverlessToken = github.addUser('serverless-bot', { type: 'Bot' }).token
     github.createRepo('acme/models', {
       files: {},
-      collaborators: { 'relay-bot': 'write', 'github-actions[bot]': 'write' }
+      collaborators: { 'relay-bot': 'write', 'serverless-bot': 'write', 'github-actions[bot]': 'write' }
     })
     relay = await startRelay(bot.token, github.url)
     const created = await client.http.json({
@@ -116,6 +133,46 @@ describe('the webhook relay between a real MLflow server and GitHub', () => {
         d => d.eventType === 'registry-changed' && d.clientPayload.reason === 'alias champion set on v1'
       )
     )
+  })
+
+  it('the serverless example (examples/relay/serverless.mjs) relays through the published handler', async () => {
+    const body = JSON.stringify({
+      entity: 'model_version',
+      action: 'created',
+      data: { name: model, version: '9' }
+    })
+    const delivery = crypto.randomUUID()
+    const timestamp = String(Math.floor(Date.now() / 1000))
+    // A fetch-style platform: import the module, hand its `fetch` a Request, read the Response.
+    const script = `
+      const { default: app } = await import(${JSON.stringify(resolve(import.meta.dirname, '../../examples/relay/serverless.mjs'))})
+      const response = await app.fetch(new Request('https://relay.example/mlflow', {
+        method: 'POST',
+        headers: ${JSON.stringify({
+          'x-mlflow-delivery-id': delivery,
+          'x-mlflow-timestamp': timestamp,
+          'x-mlflow-signature': signDelivery(SECRET, delivery, timestamp, body)
+        })},
+        body: ${JSON.stringify(body)}
+      }))
+      process.stderr.write(String(response.status))`
+    // Asynchronously: the stand-in answering the dispatch lives in this process.
+    const run = await runNode(['--input-type=module', '-e', script], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      env: {
+        PATH: process.env.PATH,
+        MLFLOW_WEBHOOK_SECRET: SECRET,
+        GITHUB_TOKEN: serverlessToken,
+        GITHUB_REPOSITORY: 'acme/models',
+        GITHUB_API_URL: github.url
+      }
+    })
+    expect(run.stderr).toBe('200')
+    expect(run.stdout).toContain('"msg":"dispatched"')
+    expect(dispatches().at(-1)).toMatchObject({
+      sender: 'serverless-bot',
+      clientPayload: { model, version: '9' }
+    })
   })
 
   it('answers 502 when GitHub refuses the dispatch, so that MLflow delivers again', async () => {

@@ -2,6 +2,8 @@
 // imports `createRelayHandler` from it (`mlflow-promotion-gate/relay`) to host the same logic.
 import { startRelayFromCli } from './start.js'
 
+export { relayHandlerFromEnv, RelayUsageError } from './start.js'
+
 export { createRelayHandler, type RelayHandlerOptions, type RelayLog } from './handler.js'
 export { gitHubDispatcher } from './dispatcher.js'
 export { DEFAULT_ROUTES, routeEvent, type Dispatch, type RelayRoutes } from './events.js'

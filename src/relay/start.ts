@@ -40,7 +40,8 @@ export function jsonLog(write: (text: string) => void, now: () => Date = () => n
   return entry => write(`${JSON.stringify({ time: now().toISOString(), ...entry })}\n`)
 }
 
-class RelayUsageError extends Error {}
+/** What the relay was given wrong: said in one line, exit 2. */
+export class RelayUsageError extends Error {}
 
 /** Starts the relay; resolves with it running. `mlflow-promotion-gate relay` waits for a signal to stop it. */
 export async function startRelayFromCli(
@@ -48,9 +49,21 @@ export async function startRelayFromCli(
   env: NodeJS.ProcessEnv,
   io: RelayCliIo
 ): Promise<{ server: RelayServer } | { exitCode: number }> {
+  const log = jsonLog(io.stdout)
   let options
+  let handler
   try {
-    options = relayOptions(argv, env)
+    options = relayOptions(argv)
+    if (options === 'help') {
+      io.stdout(USAGE)
+      return { exitCode: 0 }
+    }
+    handler = relayHandlerFromEnv(env, {
+      config: options.config,
+      repository: options.repository,
+      maxBodyBytes: options.maxBodyBytes,
+      log
+    })
   } catch (error) {
     if (error instanceof RelayUsageError || error instanceof FileProblemsError) {
       io.stderr(
@@ -60,28 +73,16 @@ export async function startRelayFromCli(
     }
     throw error
   }
-  if (options === 'help') {
-    io.stdout(USAGE)
-    return { exitCode: 0 }
-  }
-  const log = jsonLog(io.stdout)
-  const settings = gitHubSettings({ ...env, GITHUB_REPOSITORY: options.repository }, options.token)
-  const handler = createRelayHandler({
-    secret: options.secret,
-    routes: options.routes,
-    dispatch: gitHubDispatcher(settings, message => log({ level: 'warn', msg: message })),
-    log,
-    maxBodyBytes: options.maxBodyBytes
-  })
+  const routes = routesFrom(options.config)
   try {
     const server = await serveHandler(handler, options.listen, log)
     log({
       level: 'info',
       msg: 'listening',
       url: server.url,
-      repository: options.repository,
-      evaluateEvent: options.routes.evaluateEvent,
-      auditEvent: options.routes.auditEvent
+      repository: options.repository ?? options.config.repository ?? env.GITHUB_REPOSITORY,
+      evaluateEvent: routes.evaluateEvent,
+      auditEvent: routes.auditEvent
     })
     return { server }
   } catch (error) {
@@ -92,7 +93,7 @@ export async function startRelayFromCli(
   }
 }
 
-function relayOptions(argv: string[], env: NodeJS.ProcessEnv) {
+function relayOptions(argv: string[]) {
   let parsed
   try {
     parsed = parseArgs({
@@ -114,7 +115,37 @@ function relayOptions(argv: string[], env: NodeJS.ProcessEnv) {
   if (values.help === true) return 'help' as const
   const config: RelayConfig =
     values.config === undefined ? {} : parseRelayConfig(readConfig(values.config), values.config)
-  const repository = values.repository ?? config.repository ?? env.GITHUB_REPOSITORY
+  return {
+    config,
+    repository: values.repository,
+    listen: parseListen(values.listen ?? '127.0.0.1:8787'),
+    maxBodyBytes: positiveInteger(values['max-body-bytes'], DEFAULT_MAX_BODY_BYTES, '--max-body-bytes')
+  }
+}
+
+/**
+ * The relay's handler from the environment (MLFLOW_WEBHOOK_SECRET, GITHUB_TOKEN, GITHUB_REPOSITORY,
+ * GITHUB_API_URL) and the mapping file: what `mlflow-promotion-gate relay` serves, and what a serverless function
+ * exports. Throws, naming what is missing, when it cannot relay anything.
+ */
+export function relayHandlerFromEnv(
+  env: NodeJS.ProcessEnv,
+  options: { config?: RelayConfig; repository?: string; maxBodyBytes?: number; log?: RelayLog } = {}
+): (request: Request) => Promise<Response> {
+  const config = options.config ?? {}
+  const log = options.log ?? jsonLog(text => void process.stdout.write(text))
+  const { secret, settings } = relaySettings(env, config, options.repository)
+  return createRelayHandler({
+    secret,
+    routes: routesFrom(config),
+    dispatch: gitHubDispatcher(settings, message => log({ level: 'warn', msg: message })),
+    log,
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {})
+  })
+}
+
+function relaySettings(env: NodeJS.ProcessEnv, config: RelayConfig, repositoryFlag: string | undefined) {
+  const repository = repositoryFlag ?? config.repository ?? env.GITHUB_REPOSITORY
   if (repository === undefined || !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
     throw new RelayUsageError(
       'give the repository to dispatch to (owner/name): --repository, the config, or GITHUB_REPOSITORY'
@@ -127,16 +158,10 @@ function relayOptions(argv: string[], env: NodeJS.ProcessEnv) {
     )
   }
   const token = env.GITHUB_TOKEN ?? ''
-  if (token === '')
+  if (token === '') {
     throw new RelayUsageError('GITHUB_TOKEN is not set: the dispatches need a token with contents: write')
-  return {
-    repository,
-    secret,
-    token,
-    routes: routesFrom(config),
-    listen: parseListen(values.listen ?? '127.0.0.1:8787'),
-    maxBodyBytes: positiveInteger(values['max-body-bytes'], DEFAULT_MAX_BODY_BYTES, '--max-body-bytes')
   }
+  return { secret, settings: gitHubSettings({ ...env, GITHUB_REPOSITORY: repository }, token) }
 }
 
 function readConfig(path: string): string {
