@@ -304,6 +304,8 @@ options and checks as the action. Every action input is an option of the same na
 Commands:
 ${columns(COMMANDS.map(command => [command, COMMAND_HELP[command].summary])).join('\n')}
 
+The MLflow webhook relay is a program of its own: \`${BIN} relay --help\`.
+
 Options for every command:
 ${optionLines(
   allOptions().filter(option => option.commands.length === COMMANDS.length),
