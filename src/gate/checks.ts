@@ -58,6 +58,11 @@ export interface ReviewOptions {
   now: Date
   /** Whether a version was in production through the gate before (the record file's Git history), in words. */
   provenBefore?: (recordFile: string, version: string) => Promise<string | undefined>
+  /**
+   * For `verify` of a merge queue's group: the queue merges without anyone acting again, so the approvals must
+   * already be enough (counted as of now) rather than shown for information.
+   */
+  requireApprovals?: boolean
 }
 
 /**
@@ -165,14 +170,16 @@ export async function reviewPullRequest(
   checks.push(authorship.check)
   if (authorship.authors === undefined) return finish(review)
 
-  // Approvals decide at merge; on an open pull request their count is shown for information.
+  // Approvals decide at merge (and before a merge queue merges); otherwise their count is shown for information.
   const production = entry.policy.production
   review.approvals = await countReviews(repo, pull, authorship.authors, merged ? pull.mergedAt : undefined, {
     required: production?.approvals ?? 1,
     approvers: production?.approvers,
     allowAuthorApproval: production?.allow_author_approval ?? false
   })
-  if (merged) add('approvals', approvalsSatisfied(review.approvals), describeApprovals(review.approvals))
+  if (merged || options.requireApprovals === true) {
+    add('approvals', approvalsSatisfied(review.approvals), describeApprovals(review.approvals))
+  }
 
   checks.push(strategyCheck(strategy, record.production.length))
   if (options.mode === 'history') return finish(review)

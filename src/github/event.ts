@@ -10,6 +10,15 @@ export interface RunEvent {
   /** For `push`: the commit pushed. */
   sha?: string
   ref?: string
+  /** For `merge_group`: the merge queue's commit of a pull request, and what it was made on. */
+  mergeGroup?: MergeGroupEvent
+}
+
+export interface MergeGroupEvent {
+  headRef: string
+  headSha: string
+  baseRef: string
+  baseSha: string
 }
 
 export function readRunEvent(env: NodeJS.ProcessEnv): RunEvent {
@@ -33,7 +42,19 @@ export function readRunEvent(env: NodeJS.ProcessEnv): RunEvent {
   const pull = payload.pull_request as { number?: unknown } | undefined
   const number = typeof pull?.number === 'number' ? pull.number : undefined
   const after = typeof payload.after === 'string' ? payload.after : undefined
+  const group = payload.merge_group as Record<string, unknown> | undefined
+  const text = (value: unknown) => (typeof value === 'string' ? value : '')
   return {
+    ...(group !== undefined && typeof group === 'object' && group !== null
+      ? {
+          mergeGroup: {
+            headRef: text(group.head_ref),
+            headSha: text(group.head_sha),
+            baseRef: text(group.base_ref),
+            baseSha: text(group.base_sha)
+          }
+        }
+      : {}),
     name,
     payloadPath: path,
     pullRequestNumber: number,
@@ -41,6 +62,21 @@ export function readRunEvent(env: NodeJS.ProcessEnv): RunEvent {
     sha: after ?? env.GITHUB_SHA,
     ref: typeof payload.ref === 'string' ? payload.ref : env.GITHUB_REF
   }
+}
+
+/**
+ * The pull request a merge queue's group is for: GitHub names the group's branch
+ * `gh-readonly-queue/<base branch>/pr-<number>-<base sha>` (docs.github.com, "Managing a merge queue"), and only
+ * the queue writes under that prefix. Throws, in words, on anything else.
+ */
+export function queuedPullRequestNumber(group: MergeGroupEvent): number {
+  const match = /^refs\/heads\/gh-readonly-queue\/.+\/pr-([1-9]\d{0,9})-[0-9a-f]{40}$/.exec(group.headRef)
+  if (match === null || !/^[0-9a-f]{40}$/.test(group.headSha) || !/^[0-9a-f]{40}$/.test(group.baseSha)) {
+    throw new Error(
+      `The merge_group event's branch "${group.headRef}" is not a merge queue branch (gh-readonly-queue/<base>/pr-<number>-<sha>) with its commits.`
+    )
+  }
+  return Number(match[1])
 }
 
 export function isPullRequestEvent(event: RunEvent): boolean {

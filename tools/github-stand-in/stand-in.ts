@@ -4,7 +4,9 @@ import type { Json } from './http.js'
 import { Resources } from './resources.js'
 import { StandInServer, type RequestRecord, type Violation } from './server.js'
 import {
+  MERGE_QUEUE_BOT,
   NO_COMMIT,
+  noreplyEmail,
   splitFullName,
   World,
   type MergeMethod,
@@ -265,6 +267,47 @@ export class GitHubStandIn {
       merge_method: method
     })
     return { sha: data.sha }
+  }
+
+  /**
+   * Adds an open pull request to the merge queue (a person's click; GitHub checks nothing of the gate's here) and
+   * returns the `merge_group` event (`checks_requested`) that the required checks run on.
+   */
+  enqueue(repo: string, number: number): Json {
+    const repository = this.world.requireRepository(repo)
+    const pull = repository.pulls.get(number)
+    if (pull === undefined || pull.state !== 'open') throw new Error(`#${number} is not an open pull request`)
+    this.world.addUser(MERGE_QUEUE_BOT, 'Bot')
+    const group = this.world.enqueue(repository, pull)
+    const payloads = this.webhooks()
+    const commit = payloads.commit(repository, this.world.commit(group.headSha))
+    const payload: Json = {
+      action: 'checks_requested',
+      merge_group: {
+        head_sha: group.headSha,
+        head_ref: `refs/heads/${group.ref}`,
+        base_sha: group.baseSha,
+        base_ref: `refs/heads/${group.baseRef}`,
+        head_commit: {
+          id: commit.id,
+          tree_id: commit.tree_id,
+          message: commit.message,
+          timestamp: commit.timestamp,
+          author: { name: MERGE_QUEUE_BOT, email: noreplyEmail(MERGE_QUEUE_BOT) },
+          committer: { name: 'GitHub', email: 'noreply@github.com' }
+        }
+      },
+      repository: payloads.repository(repository),
+      sender: payloads.user(MERGE_QUEUE_BOT)
+    }
+    assertWebhookPayload('merge_group$checks_requested', payload)
+    return payload
+  }
+
+  /** The merge queue merges its first group (its checks passed): see World.mergeFirstInQueue. */
+  mergeFromQueue(repo: string): { number: number; sha: string } {
+    const pull = this.world.mergeFirstInQueue(this.world.requireRepository(repo))
+    return { number: pull.number, sha: pull.mergeCommitSha as string }
   }
 
   async closePullRequest(login: string, repo: string, pull: number): Promise<void> {

@@ -194,6 +194,21 @@ export interface Repository {
   workflowRuns: Map<number, WorkflowRun>
   activities: Activity[]
   dispatches: RepositoryDispatch[]
+  /** The merge queue of the default branch, first in line first. */
+  mergeQueue: MergeGroup[]
+}
+
+/** The account GitHub's merge queue acts as. */
+export const MERGE_QUEUE_BOT = 'github-merge-queue[bot]'
+
+/** One entry of a merge queue: the commit GitHub made for a pull request on top of the entries ahead of it. */
+export interface MergeGroup {
+  pullNumber: number
+  /** The branch holding the group's commit, without `refs/heads/`. */
+  ref: string
+  baseRef: string
+  baseSha: string
+  headSha: string
 }
 
 /** A `repository_dispatch` event sent through the API, as the workflows it starts would see it. */
@@ -509,6 +524,97 @@ export class World {
     message: string
   ): Commit {
     const baseTip = this.baseSha(repository, pull)
+    const commit = this.mergeCommit(repository, pull, baseTip, method, login, message)
+    this.moveBranch(repository, pull.baseRef, commit.sha, login, 'pr_merge')
+    this.closeMerged(repository, pull, baseTip, login, commit.sha)
+    return commit
+  }
+
+  /**
+   * Adds a pull request to the merge queue of its base branch (docs.github.com, "Managing a merge queue"): GitHub
+   * merges it onto the queue's tip (the base branch, or the group ahead of it) as a commit on a branch of its own,
+   * `gh-readonly-queue/<base>/pr-<number>-<base sha>`, that no one else can push to, and runs the required checks
+   * on that commit (`merge_group` events).
+   */
+  enqueue(repository: Repository, pull: PullRequest): MergeGroup {
+    const queue = repository.mergeQueue
+    const baseSha = queue.at(-1)?.headSha ?? (repository.branches.get(pull.baseRef) as string)
+    const commit = this.mergeCommit(
+      repository,
+      pull,
+      baseSha,
+      'merge',
+      MERGE_QUEUE_BOT,
+      `Merge pull request #${pull.number} from ${this.headRepository(pull).owner}/${pull.headRef}\n\n${pull.title}`
+    )
+    const ref = `gh-readonly-queue/${pull.baseRef}/pr-${pull.number}-${baseSha}`
+    this.moveBranch(repository, ref, commit.sha, MERGE_QUEUE_BOT, 'branch_creation')
+    const group: MergeGroup = {
+      pullNumber: pull.number,
+      ref,
+      baseRef: pull.baseRef,
+      baseSha,
+      headSha: commit.sha
+    }
+    queue.push(group)
+    return group
+  }
+
+  /**
+   * The queue merges its first group: the base branch moves to the group's commit (a `merge_queue_merge` by
+   * github-merge-queue[bot]), the pull request is merged by the bot with that commit as its merge commit, and the
+   * group's branch is deleted.
+   */
+  mergeFirstInQueue(repository: Repository): PullRequest {
+    const group = repository.mergeQueue.shift()
+    if (group === undefined) throw new Error(`The merge queue of ${repository.fullName} is empty`)
+    const pull = repository.pulls.get(group.pullNumber) as PullRequest
+    const baseTip = repository.branches.get(group.baseRef) as string
+    if (baseTip !== group.baseSha) throw new Error(`${group.ref} is not on top of ${group.baseRef} any more`)
+    this.moveBranch(repository, group.baseRef, group.headSha, MERGE_QUEUE_BOT, 'merge_queue_merge')
+    this.closeMerged(repository, pull, baseTip, MERGE_QUEUE_BOT, group.headSha)
+    this.deleteBranch(repository, group.ref, MERGE_QUEUE_BOT)
+    return pull
+  }
+
+  deleteBranch(repository: Repository, branch: string, actor: string): void {
+    const before = repository.branches.get(branch)
+    if (before === undefined) return
+    repository.branches.delete(branch)
+    repository.activities.push({
+      id: this.newId(),
+      ref: `refs/heads/${branch}`,
+      before,
+      after: NO_COMMIT,
+      actor,
+      type: 'branch_deletion',
+      timestamp: timestamp()
+    })
+  }
+
+  private closeMerged(
+    repository: Repository,
+    pull: PullRequest,
+    baseTip: string,
+    login: string,
+    mergeSha: string
+  ): void {
+    this.close(repository, pull)
+    pull.closedBaseSha = baseTip
+    pull.mergedAt = pull.closedAt
+    pull.mergedBy = login
+    pull.mergeCommitSha = mergeSha
+  }
+
+  /** The commit a merge of `pull` onto `baseTip` makes: the base's tree with the head's changes applied. */
+  private mergeCommit(
+    repository: Repository,
+    pull: PullRequest,
+    baseTip: string,
+    method: MergeMethod,
+    login: string,
+    message: string
+  ): Commit {
     const headSha = this.headSha(pull)
     const changes = diffTrees(this.mergeBase(repository, pull).tree, this.commit(headSha).tree)
     const author = method === 'merge' ? login : pull.author
@@ -530,12 +636,6 @@ export class World {
       identity: this.identityOf(author),
       date: timestamp()
     })
-    this.moveBranch(repository, pull.baseRef, commit.sha, login, 'pr_merge')
-    this.close(repository, pull)
-    pull.closedBaseSha = baseTip
-    pull.mergedAt = pull.closedAt
-    pull.mergedBy = login
-    pull.mergeCommitSha = commit.sha
     return commit
   }
 
@@ -609,7 +709,8 @@ export class World {
       deployments: [],
       workflowRuns: new Map(),
       activities: [],
-      dispatches: []
+      dispatches: [],
+      mergeQueue: []
     }
     this.repositories.set(key(repository.fullName), repository)
     return repository
