@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { authorizationHeader, RegistryConfigError, type RegistryConfig } from './config.js'
 import { MlflowApiError, MlflowConnectionError, MlflowResponseError } from './errors.js'
+import { candidateRoots, describeProbes, mlflowVersion, type ProbeAnswer } from './path-probe.js'
 import { isRetryableStatus, parseRetryAfterMs, retryDelayMs } from './retry.js'
 import { BodyTooLargeError, REQUEST_TIMEOUT_CODE, Transport } from './transport.js'
 
@@ -48,6 +49,9 @@ export class MlflowHttp {
   private readonly transport: Transport
   private readonly authorization: string | undefined
   private readonly secrets: string[]
+  private pathAdvice: Promise<string> | undefined
+  /** Whether any request has had a 2xx answer. */
+  private answered = false
 
   constructor(
     private readonly config: RegistryConfig,
@@ -112,9 +116,16 @@ export class MlflowHttp {
       try {
         const result = await this.once(req)
         response = result.response
-        if (response.status >= 200 && response.status < 300) return response
+        if (response.status >= 200 && response.status < 300) {
+          this.answered = true
+          return response
+        }
         if (!isRetryableStatus(response.status) || attempt >= maxAttempts) {
           const error = this.apiError(endpoint, response)
+          // Once the server has answered, a 404 is an endpoint it lacks (an older MLflow), not a wrong URI.
+          if (error.errorCode === 'ENDPOINT_NOT_FOUND' && !this.answered && !isMlflowErrorBody(response)) {
+            throw await this.withPathAdvice(error)
+          }
           throw this.workspaceProblem(error) ?? error
         }
         retryAfterMs = parseRetryAfterMs(result.retryAfter)
@@ -196,6 +207,37 @@ export class MlflowHttp {
   }
 
   /**
+   * A 404 that is not MLflow's: the tracking URI's path is likely wrong. Asks the likely roots for MLflow's
+   * `/version` (once per client) and says what answered, so the error names the URI to use.
+   */
+  private async withPathAdvice(error: MlflowApiError): Promise<MlflowApiError> {
+    this.pathAdvice ??= this.probeRoots()
+    const advice = await this.pathAdvice
+    return new MlflowApiError({
+      errorCode: error.errorCode,
+      httpStatus: error.httpStatus,
+      endpoint: error.endpoint,
+      message: `${error.message.replace(/^MLflow .*? failed: \S+ \(HTTP \d+\): /, '')} ${advice}`
+    })
+  }
+
+  private async probeRoots(): Promise<string> {
+    const headers: Record<string, string> = { accept: 'text/plain' }
+    if (this.authorization !== undefined) headers.authorization = this.authorization
+    const answers = await Promise.all(
+      candidateRoots(this.config.baseUrl).map(async (root): Promise<ProbeAnswer> => {
+        try {
+          const res = await this.transport.send(new URL(`${root}/version`), 'GET', headers)
+          return { root, status: `HTTP ${res.status}`, version: mlflowVersion(res.status, res.body) }
+        } catch (probeError) {
+          return { root, status: this.redact(describeNetworkError(probeError)) }
+        }
+      })
+    )
+    return this.redact(describeProbes(this.config.baseUrl, answers))
+  }
+
+  /**
    * MLflow's answers about the workspace itself. Its "not found" shares the error code of a missing model, and read
    * as one it would let an audit report a clean registry: it is a setting to fix, never a missing model.
    */
@@ -237,6 +279,16 @@ function readCaBundle(path: string): string {
 
 export function endpointName(path: string): string {
   return path.replace(/^\/api\/2\.0\/mlflow\//, '').replace(/^\/api\/2\.0\//, '')
+}
+
+/** Whether a body is MLflow's own error (`{"error_code": …}`), as opposed to a proxy's or a web server's page. */
+function isMlflowErrorBody(response: HttpResponse): boolean {
+  try {
+    const parsed = JSON.parse(response.text) as { error_code?: unknown }
+    return typeof parsed.error_code === 'string'
+  } catch {
+    return false
+  }
 }
 
 /** A short, single-line description of a non-JSON body: HTML is reduced to its text. */
