@@ -611,7 +611,7 @@ describe(`bad input against MLflow ${label}`, () => {
         'verify',
         'issue_comment',
         { json: { action: 'created', issue: { number: 1 } } },
-        'verify runs on pull_request events, not on issue_comment'
+        'verify runs on pull_request and merge_group events, not on issue_comment'
       ],
       [
         'a pull_request payload with no number',
