@@ -119,5 +119,12 @@ export const Responses = {
     next_page_token: z.string().optional()
   }),
   loggedModel: z.object({ model: LoggedModelSchema }),
+  experiment: z.object({
+    experiment: z.object({
+      experiment_id: z.string(),
+      name: z.string(),
+      lifecycle_stage: z.string().optional()
+    })
+  }),
   empty: z.object({}).loose()
 }

@@ -201,6 +201,24 @@ export class MlflowClient {
     return res.run
   }
 
+  /** An experiment by name; undefined when there is none (or only a deleted one). */
+  async getExperimentByName(name: string): Promise<{ id: string; name: string } | undefined> {
+    try {
+      const res = await this.call(Responses.experiment, {
+        method: 'GET',
+        path: `${API}/experiments/get-by-name`,
+        query: { experiment_name: name }
+      })
+      const { experiment } = res
+      return experiment.lifecycle_stage === 'deleted'
+        ? undefined
+        : { id: experiment.experiment_id, name: experiment.name }
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  }
+
   /** Runs of the given experiments matching `filter` (one page of at most `maxResults`). */
   async searchRuns(experimentIds: string[], filter: string, maxResults: number): Promise<Run[]> {
     const res = await this.call(Responses.runs, {

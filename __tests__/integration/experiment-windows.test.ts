@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process'
+import { join, resolve } from 'node:path'
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { ExperimentDataError, type MetricSpec } from '../../src/domain/experiment/windows.js'
+import { defaultExperimentName, findWindowsRun, readArmPath } from '../../src/registry/experiment-windows.js'
+import { clientFor, testServers, uniqueName, type TestServer } from '../harness/servers.js'
+
+const helperFolder = resolve(import.meta.dirname, '../../examples/serving')
+const conversion: MetricSpec = {
+  kind: 'proportion',
+  name: 'conversion',
+  successes: 'conversions',
+  trials: 'impressions'
+}
+const revenue: MetricSpec = {
+  kind: 'mean',
+  name: 'revenue',
+  n: 'revenue_n',
+  sum: 'revenue_sum',
+  sumOfSquares: 'revenue_sum_sq'
+}
+
+/** Runs the serving layer's helper (examples/serving/promotion_gate_windows.py) with the server's own MLflow. */
+function serve(server: TestServer, script: string): void {
+  execFileSync(
+    join(server.venv, 'bin', 'python'),
+    ['-c', `import sys\nsys.path.insert(0, ${JSON.stringify(helperFolder)})\n${script}`],
+    {
+      env: { PATH: process.env.PATH, MLFLOW_TRACKING_URI: server.url, MLFLOW_DISABLE_TELEMETRY: 'true' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe']
+    }
+  )
+}
+
+/** The contract with the serving layer, both ends real: its helper logs windows, the gate reads and adds them up. */
+describe.each(testServers())(
+  'online windows logged by the serving helper, read back from %s',
+  (_label, server) => {
+    const client = clientFor(server.url)
+    afterAll(() => client.http.close())
+
+    it('adds up what the helper logged, window by window, for a proportion and a mean', async () => {
+      const model = uniqueName('ab')
+      serve(
+        server,
+        `from promotion_gate_windows import WindowLogger, MeanWindow
+logger = WindowLogger(model=${JSON.stringify(model)}, version="3")
+for window, (conversions, impressions, values) in enumerate([(12, 400, [1.0, 2.5]), (9, 350, [4.0]), (20, 500, [0.5, 0.5, 3.0])]):
+    mean = MeanWindow()
+    for value in values:
+        mean.add(value)
+    logger.log_window(window=window + 1, counts={"conversions": conversions, "impressions": impressions}, means={"revenue": mean})
+# A second logger finds the same run.
+WindowLogger(model=${JSON.stringify(model)}, version="3").log_window(window=4, counts={"conversions": 1, "impressions": 50})`
+      )
+      const runId = await findWindowsRun(client, defaultExperimentName(model), model, '3')
+      const proportion = await readArmPath(client, runId, '3', conversion)
+      expect(proportion.windows).toEqual([1, 2, 3, 4])
+      expect(proportion.arms.map(arm => [arm.n, arm.mean])).toEqual([
+        [400, 12 / 400],
+        [750, 21 / 750],
+        [1250, 41 / 1250],
+        [1300, 42 / 1300]
+      ])
+      const mean = await readArmPath(client, runId, '3', revenue)
+      expect(mean.windows).toEqual([1, 2, 3])
+      const values = [1, 2.5, 4, 0.5, 0.5, 3]
+      const average = values.reduce((a, b) => a + b, 0) / values.length
+      expect(mean.arms.at(-1)?.n).toBe(6)
+      expect(mean.arms.at(-1)?.mean).toBeCloseTo(average, 12)
+      expect(mean.arms.at(-1)?.variance).toBeCloseTo(
+        values.reduce((a, x) => a + (x - average) ** 2, 0) / 5,
+        12
+      )
+    })
+
+    it('refuses a window logged twice, and a version with no run, naming them', async () => {
+      const model = uniqueName('ab-bad')
+      serve(
+        server,
+        `from promotion_gate_windows import WindowLogger
+logger = WindowLogger(model=${JSON.stringify(model)}, version="1")
+logger.log_window(window=1, counts={"conversions": 3, "impressions": 100})
+logger.log_window(window=1, counts={"conversions": 3, "impressions": 100})`
+      )
+      const runId = await findWindowsRun(client, defaultExperimentName(model), model, '1')
+      await expect(readArmPath(client, runId, '1', conversion)).rejects.toThrow(
+        `run ${runId} of v1: metric conversions has window 1 after window 1; windows must go forward, each once`
+      )
+      await expect(findWindowsRun(client, defaultExperimentName(model), model, '2')).rejects.toThrow(
+        `${model} v2 has no run of online windows in the experiment promotion-gate/${model}`
+      )
+      await expect(findWindowsRun(client, 'promotion-gate/nothing-here', model, '1')).rejects.toThrow(
+        ExperimentDataError
+      )
+    })
+
+    it('the helper refuses counts the gate would refuse, before logging anything', () => {
+      const model = uniqueName('ab-helper')
+      expect(() =>
+        serve(
+          server,
+          `from promotion_gate_windows import WindowLogger
+WindowLogger(model=${JSON.stringify(model)}, version="1").log_window(window=1, counts={"conversions": -1})`
+        )
+      ).toThrow('count conversions must be a whole number, never negative')
+    })
+  }
+)
