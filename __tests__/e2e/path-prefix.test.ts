@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { workspaceWith } from '../harness/commands.js'
+import { dryRunEvaluateInputs, workspaceWith } from '../harness/commands.js'
 import { forward } from '../harness/proxy.js'
 import { runBundle } from '../harness/runner.js'
 import { clientFor, createModelFrom, testServers, uniqueName } from '../harness/servers.js'
@@ -55,17 +55,9 @@ describe(`tracking URIs with a path, against MLflow ${label}`, () => {
   })
 
   const evaluate = (uri: string) =>
-    runBundle(
-      {
-        command: 'evaluate',
-        model,
-        version: '1',
-        'tracking-uri': uri,
-        'open-pr': 'false',
-        'dry-run': 'true'
-      },
-      { env: { GITHUB_WORKSPACE: workspace, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' } }
-    )
+    runBundle(dryRunEvaluateInputs(model, uri), {
+      env: { GITHUB_WORKSPACE: workspace, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' }
+    })
 
   it('works under the path prefix a proxy serves MLflow at, artifacts included', async () => {
     const result = await evaluate(`${proxy.url}/mlflow/`)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { workspaceWith } from '../harness/commands.js'
+import { dryRunEvaluateInputs, workspaceWith } from '../harness/commands.js'
 import { runBundle } from '../harness/runner.js'
 import { clientFor, createModelFrom, testServers, uniqueName } from '../harness/servers.js'
 import { makeCertificates, tlsFront } from '../harness/tls.js'
@@ -33,17 +33,9 @@ describe(`the bundle over TLS in front of ${label}`, () => {
   })
 
   const evaluate = (uri: string, env: NodeJS.ProcessEnv) =>
-    runBundle(
-      {
-        command: 'evaluate',
-        model,
-        version: '1',
-        'tracking-uri': uri,
-        'open-pr': 'false',
-        'dry-run': 'true'
-      },
-      { env: { GITHUB_WORKSPACE: workspace, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '3', ...env } }
-    )
+    runBundle(dryRunEvaluateInputs(model, uri), {
+      env: { GITHUB_WORKSPACE: workspace, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '3', ...env }
+    })
 
   it.each<[string, NodeJS.ProcessEnv]>([
     ['MLFLOW_TRACKING_SERVER_CERT_PATH', { MLFLOW_TRACKING_SERVER_CERT_PATH: trusted.caFile }],

@@ -29,6 +29,18 @@ export function workspaceWith(files: Record<string, string>): string {
   return dir
 }
 
+/** The inputs of a dry-run evaluate of one version without a pull request: what connection tests run. */
+export function dryRunEvaluateInputs(model: string, trackingUri: string): Record<string, string> {
+  return {
+    command: 'evaluate',
+    model,
+    version: '1',
+    'tracking-uri': trackingUri,
+    'open-pr': 'false',
+    'dry-run': 'true'
+  }
+}
+
 /** Runs a command in-process against a real MLflow server, as main.ts would, collecting what it logs. */
 export async function runCommand(
   handler: CommandHandler,

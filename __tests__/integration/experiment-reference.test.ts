@@ -38,70 +38,37 @@ function skewed(count: number, scale: number, offset: number): number[] {
   )
 }
 
+const proportions = (
+  name: string,
+  [successesA, trialsA]: [number, number],
+  [successesB, trialsB]: [number, number],
+  tau: number,
+  confidence: number
+): ReferenceCase => ({
+  name,
+  primary: { kind: 'proportion', successes: successesA, trials: trialsA },
+  challenger: { kind: 'proportion', successes: successesB, trials: trialsB },
+  tau,
+  confidence
+})
+const means = (name: string, a: number[], b: number[], tau: number, confidence: number): ReferenceCase => ({
+  name,
+  primary: { kind: 'mean', values: a },
+  challenger: { kind: 'mean', values: b },
+  tau,
+  confidence
+})
+
 const CASES: ReferenceCase[] = [
-  {
-    name: 'conversion, 10k each',
-    primary: { kind: 'proportion', successes: 520, trials: 10_000 },
-    challenger: { kind: 'proportion', successes: 610, trials: 10_000 },
-    tau: 0.002,
-    confidence: 0.95
-  },
-  {
-    name: 'conversion, unequal sizes',
-    primary: { kind: 'proportion', successes: 9_000, trials: 90_000 },
-    challenger: { kind: 'proportion', successes: 1_080, trials: 10_000 },
-    tau: 0.005,
-    confidence: 0.95
-  },
-  {
-    name: 'conversion, 99%',
-    primary: { kind: 'proportion', successes: 300, trials: 5_000 },
-    challenger: { kind: 'proportion', successes: 240, trials: 5_000 },
-    tau: 0.01,
-    confidence: 0.99
-  },
-  {
-    name: 'error rate, rare events',
-    primary: { kind: 'proportion', successes: 12, trials: 20_000 },
-    challenger: { kind: 'proportion', successes: 31, trials: 20_000 },
-    tau: 0.001,
-    confidence: 0.9
-  },
-  {
-    name: 'conversion, a wide mixture',
-    primary: { kind: 'proportion', successes: 4_000, trials: 50_000 },
-    challenger: { kind: 'proportion', successes: 4_150, trials: 50_000 },
-    tau: 0.05,
-    confidence: 0.95
-  },
-  {
-    name: 'conversion, a narrow mixture',
-    primary: { kind: 'proportion', successes: 4_000, trials: 50_000 },
-    challenger: { kind: 'proportion', successes: 4_150, trials: 50_000 },
-    tau: 0.0002,
-    confidence: 0.95
-  },
-  {
-    name: 'revenue, small samples',
-    primary: { kind: 'mean', values: [1, 2, 3, 4, 5, 6, 7, 8.5] },
-    challenger: { kind: 'mean', values: [2, 3, 4, 5, 6, 7, 8, 9.5, 11] },
-    tau: 0.5,
-    confidence: 0.9
-  },
-  {
-    name: 'revenue, skewed, 400 and 350',
-    primary: { kind: 'mean', values: skewed(400, 12, 0) },
-    challenger: { kind: 'mean', values: skewed(350, 13, 1) },
-    tau: 1,
-    confidence: 0.95
-  },
-  {
-    name: 'latency in ms, 2000 each',
-    primary: { kind: 'mean', values: skewed(2000, 80, 2) },
-    challenger: { kind: 'mean', values: skewed(2000, 78, 3) },
-    tau: 5,
-    confidence: 0.99
-  }
+  proportions('conversion, 10k each', [520, 10_000], [610, 10_000], 0.002, 0.95),
+  proportions('conversion, unequal sizes', [9_000, 90_000], [1_080, 10_000], 0.005, 0.95),
+  proportions('conversion, 99%', [300, 5_000], [240, 5_000], 0.01, 0.99),
+  proportions('error rate, rare events', [12, 20_000], [31, 20_000], 0.001, 0.9),
+  proportions('conversion, a wide mixture', [4_000, 50_000], [4_150, 50_000], 0.05, 0.95),
+  proportions('conversion, a narrow mixture', [4_000, 50_000], [4_150, 50_000], 0.0002, 0.95),
+  means('revenue, small samples', [1, 2, 3, 4, 5, 6, 7, 8.5], [2, 3, 4, 5, 6, 7, 8, 9.5, 11], 0.5, 0.9),
+  means('revenue, skewed, 400 and 350', skewed(400, 12, 0), skewed(350, 13, 1), 1, 0.95),
+  means('latency in ms, 2000 each', skewed(2000, 80, 2), skewed(2000, 78, 3), 5, 0.99)
 ]
 
 function armOf(spec: ArmCase): ArmStats {

@@ -1,24 +1,14 @@
 import { execFileSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { ExperimentDataError, type MetricSpec } from '../../src/domain/experiment/windows.js'
+import { ExperimentDataError } from '../../src/domain/experiment/windows.js'
 import { defaultExperimentName, findWindowsRun, readArmPath } from '../../src/registry/experiment-windows.js'
+import { CONVERSION, REVENUE } from '../harness/experiment-specs.js'
 import { clientFor, testServers, uniqueName, type TestServer } from '../harness/servers.js'
 
 const helperFolder = resolve(import.meta.dirname, '../../examples/serving')
-const conversion: MetricSpec = {
-  kind: 'proportion',
-  name: 'conversion',
-  successes: 'conversions',
-  trials: 'impressions'
-}
-const revenue: MetricSpec = {
-  kind: 'mean',
-  name: 'revenue',
-  n: 'revenue_n',
-  sum: 'revenue_sum',
-  sumOfSquares: 'revenue_sum_sq'
-}
+const conversion = CONVERSION
+const revenue = REVENUE
 
 /** Runs the serving layer's helper (examples/serving/promotion_gate_windows.py) with the server's own MLflow. */
 function serve(server: TestServer, script: string): void {

@@ -8,6 +8,7 @@ import {
   type ArmStats
 } from '../../src/domain/experiment/sequential.js'
 import { armPath, ExperimentDataError, type MetricSpec } from '../../src/domain/experiment/windows.js'
+import { CONVERSION, REVENUE } from '../harness/experiment-specs.js'
 import { recordFigure } from '../harness/figures.js'
 
 /** mulberry32: a small seeded generator, so the simulation gives the same figures on every machine. */
@@ -184,19 +185,8 @@ describe('always-valid intervals for the difference of two versions', () => {
 })
 
 describe('adding up the serving layer’s windows', () => {
-  const conversion: MetricSpec = {
-    kind: 'proportion',
-    name: 'conversion',
-    successes: 'conversions',
-    trials: 'impressions'
-  }
-  const revenue: MetricSpec = {
-    kind: 'mean',
-    name: 'revenue',
-    n: 'requests',
-    sum: 'revenue_sum',
-    sumOfSquares: 'revenue_sum_sq'
-  }
+  const conversion = CONVERSION
+  const revenue = REVENUE
   const points = (...values: [number, number][]) => values.map(([step, value]) => ({ step, value }))
 
   it('adds the increments of each window, cumulatively', () => {
@@ -212,7 +202,7 @@ describe('adding up the serving layer’s windows', () => {
     ])
     const means = armPath(
       revenue,
-      { requests: points([1, 2]), revenue_sum: points([1, 3]), revenue_sum_sq: points([1, 5]) },
+      { revenue_n: points([1, 2]), revenue_sum: points([1, 3]), revenue_sum_sq: points([1, 5]) },
       'run r1 of v2'
     )
     expect(means.arms[0]).toEqual({ n: 2, mean: 1.5, variance: 0.5 })
@@ -264,19 +254,19 @@ describe('adding up the serving layer’s windows', () => {
     [
       'a sum no count can have',
       revenue,
-      { requests: points([1, 2]), revenue_sum: points([1, 10]), revenue_sum_sq: points([1, 5]) },
+      { revenue_n: points([1, 2]), revenue_sum: points([1, 10]), revenue_sum_sq: points([1, 5]) },
       'which no 2 values have'
     ],
     [
       'a negative sum of squares',
       revenue,
-      { requests: points([1, 2]), revenue_sum: points([1, 0]), revenue_sum_sq: points([1, -1]) },
+      { revenue_n: points([1, 2]), revenue_sum: points([1, 0]), revenue_sum_sq: points([1, -1]) },
       'a sum of squares is never negative'
     ],
     [
       'a value that is not a number',
       revenue,
-      { requests: points([1, 2]), revenue_sum: points([1, NaN]), revenue_sum_sq: points([1, 1]) },
+      { revenue_n: points([1, 2]), revenue_sum: points([1, NaN]), revenue_sum_sq: points([1, 1]) },
       'metric revenue_sum is NaN in window 1'
     ]
   ])('refuses %s, naming the run and the metric', (_what, spec, histories, message) => {
