@@ -163,6 +163,26 @@ describe('git references and contents', () => {
     ).rejects.toMatchObject({ status: 403 })
     expect(standIn.branchSha(REPO, 'intruder')).toBeUndefined()
   })
+
+  it('keeps the merge queue’s branches to the queue: a writer can neither create nor push one', async () => {
+    const main = standIn.branchSha(REPO, 'main') as string
+    const forged = `gh-readonly-queue/main/pr-1-${main}`
+    const alice = standIn.as('alice')
+    await expect(
+      alice.rest.git.createRef({ owner: OWNER, repo: NAME, ref: `refs/heads/${forged}`, sha: main })
+    ).rejects.toMatchObject({ status: 422 })
+    await expect(
+      alice.rest.repos.createOrUpdateFileContents({
+        owner: OWNER,
+        repo: NAME,
+        path: 'forged.txt',
+        message: 'forged',
+        content: Buffer.from('x').toString('base64'),
+        branch: forged
+      })
+    ).rejects.toMatchObject({ status: 422 })
+    expect(standIn.branchSha(REPO, forged)).toBeUndefined()
+  })
 })
 
 describe('pull requests', () => {

@@ -17,6 +17,17 @@ function branchOfRef(ref: string): string | undefined {
   return match?.[1]
 }
 
+/**
+ * A merge queue's branches (`gh-readonly-queue/<base>/…`) are the queue's: GitHub creates, updates and deletes them
+ * itself ("Managing a merge queue", docs.github.com), and refuses anyone else's write to them, as the stand-in does
+ * (its queue writes through World.enqueue, not through this API).
+ */
+function refuseQueueBranch(branch: string): void {
+  if (branch.startsWith('gh-readonly-queue/')) {
+    throw validationFailed(`Cannot write ${branch}: merge queue branches are written by the merge queue only`)
+  }
+}
+
 const getRef: Handler = context => {
   const repository = repositoryOf(context)
   const branch = branchOfRef(context.pathParams.ref)
@@ -33,6 +44,7 @@ const createRef: Handler = context => {
   const branch = /^refs\/heads\/(.+)$/.exec(ref)?.[1]
   if (branch === undefined)
     throw validationFailed('Reference name must be refs/heads/<branch> in the stand-in')
+  refuseQueueBranch(branch)
   if (context.world.git.get(sha) === undefined) throw validationFailed('Object does not exist')
   if (repository.branches.has(branch)) throw validationFailed('Reference already exists')
   context.world.moveBranch(repository, branch, sha, context.user.login)
@@ -45,6 +57,7 @@ const updateRef: Handler = context => {
   const branch = branchOfRef(context.pathParams.ref)
   const current = branch === undefined ? undefined : repository.branches.get(branch)
   if (branch === undefined || current === undefined) throw validationFailed('Reference does not exist')
+  refuseQueueBranch(branch)
   const sha = String(context.body.sha)
   if (context.world.git.get(sha) === undefined) throw validationFailed('Object does not exist')
   const fastForward = context.world.git.history(sha).some(commit => commit.sha === current)
@@ -71,6 +84,7 @@ const putContent: Handler = context => {
   requireWrite(context, repository)
   const path = context.pathParams.path
   const branch = stringOption(context.body.branch) ?? repository.defaultBranch
+  refuseQueueBranch(branch)
   const tip = repository.branches.get(branch)
   if (tip === undefined) throw new HttpError(404, errorBody(`Branch ${branch} not found`))
   const existing = context.world.commit(tip).tree.get(path)
@@ -102,6 +116,7 @@ const deleteContent: Handler = context => {
   requireWrite(context, repository)
   const path = context.pathParams.path
   const branch = stringOption(context.body.branch) ?? repository.defaultBranch
+  refuseQueueBranch(branch)
   const tip = repository.branches.get(branch)
   const existing = tip === undefined ? undefined : context.world.commit(tip).tree.get(path)
   if (existing === undefined) throw notFound()
