@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { MARKERS, promotionBranch } from '../../src/domain/names.js'
+import { MARKERS, promotionBranch, rollbackBranch } from '../../src/domain/names.js'
 import { POLICY, type Scenario } from '../harness/gate-world.js'
 import { useGateWorld } from '../harness/gate-suite.js'
 import { runBundle } from '../harness/runner.js'
@@ -281,6 +281,59 @@ describe(`the gate against an adversary (${label})`, () => {
         `The branch ${branch} already exists and the gate did not write it alone (alice pushed to it)`
       )
       expect(world.github.pullRequests(s.repo)).toHaveLength(0)
+    })
+
+    it('a writer who creates the rollback branch first does not block an emergency rollback', async () => {
+      const s = await world.scenario([weaker, stronger])
+      const [v1, v2] = s.versions
+      await world.promoteThroughGate(s, v1)
+      await world.promoteThroughGate(s, v2)
+      // The branch an emergency rollback to v1 would use, taken in advance, with a pull request on it.
+      const squatted = rollbackBranch(s.model, v1)
+      const squat = await world.github.openPullRequest('alice', s.repo, {
+        branch: squatted,
+        title: 'Not a rollback',
+        files: { [recordOf(s)]: record(s, v2) }
+      })
+      const { id } = world.github.addWorkflowRun(s.repo, { event: 'workflow_dispatch', actor: 'dave' })
+      const result = await runBundle(
+        world.inputs('rollback', { model: s.model, reason: 'errors in production' }),
+        {
+          env: world.env(s, { GITHUB_RUN_ID: String(id) })
+        }
+      )
+      expect(result.stdout).not.toContain('::error::')
+      expect(result.status).toBe(0)
+      expect(await world.productionVersions(s)).toEqual([v1])
+      expect(result.stdout).toContain(
+        `The pull request #${squat.number} on ${squatted} was opened by alice, not by the gate`
+      )
+      expect(result.stdout).toContain(`The pull request goes on ${squatted}-run-${id} instead.`)
+      const opened = world.github.pullRequest(s.repo, Number(result.outputs['pr-number'])) as {
+        head: { ref: string }
+        user: { login: string }
+      }
+      expect(opened.head.ref).toBe(`${squatted}-run-${id}`)
+      expect(opened.user.login).toBe('github-actions[bot]')
+      expect(world.github.pullRequest(s.repo, squat.number)).toMatchObject({
+        state: 'open',
+        title: 'Not a rollback'
+      })
+
+      // A re-run of the same workflow run finds its own pull request rather than opening another.
+      const rerun = await runBundle(
+        world.inputs('rollback', { model: s.model, reason: 'errors in production' }),
+        {
+          env: world.env(s, { GITHUB_RUN_ID: String(id) })
+        }
+      )
+      expect(rerun.status).toBe(0)
+      expect(rerun.outputs['pr-number']).toBe(result.outputs['pr-number'])
+      // The audit recognises the rollback's pull request on the branch it fell back to.
+      const audit = await runBundle(world.inputs('audit', { model: s.model }), { env: world.env(s) })
+      expect(`${audit.stdout}\n${audit.summary}`).toContain(
+        `the record follows when its pull request #${result.outputs['pr-number']} is merged`
+      )
     })
   })
 })

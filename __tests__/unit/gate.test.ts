@@ -7,7 +7,13 @@ import {
   type PeopleFacts
 } from '../../src/gate/approvals.js'
 import { pushersOf, type PushFacts } from '../../src/domain/pushers.js'
-import { modelSlug, promotionBranch, versionOfBranch } from '../../src/domain/names.js'
+import {
+  modelSlug,
+  promotionBranch,
+  rollbackBranch,
+  versionOfBranch,
+  versionOfRollbackBranch
+} from '../../src/domain/names.js'
 import { parseRecord, proposeRecord, recordPath, renderRecord } from '../../src/domain/record.js'
 import type { ReviewFacts } from '../../src/github/repository.js'
 import { FileProblemsError } from '../../src/domain/yaml-file.js'
@@ -255,6 +261,27 @@ describe('promotion records', () => {
     expect(modelSlug('a b')).not.toBe(modelSlug('a_b'))
     expect(versionOfBranch('fraud-detector', 'promotion/fraud-detector/v12')).toBe('12')
     expect(versionOfBranch('fraud-detector', 'promotion/fraud-detector-2/v12')).toBeUndefined()
+  })
+
+  it('names rollback branches, with the suffixes a rollback falls back to when its branch is taken', () => {
+    expect(rollbackBranch('fraud-detector', '3')).toBe('promotion/fraud-detector/rollback-v3')
+    expect(rollbackBranch('fraud-detector', '3', 'run-42')).toBe(
+      'promotion/fraud-detector/rollback-v3-run-42'
+    )
+    for (const branch of [
+      'promotion/fraud-detector/rollback-v3',
+      'promotion/fraud-detector/rollback-v3-run-42',
+      'promotion/fraud-detector/rollback-v3-0123456789ab'
+    ]) {
+      expect(versionOfRollbackBranch('fraud-detector', branch)).toBe('3')
+    }
+    for (const branch of [
+      'promotion/fraud-detector/rollback-v3-anything',
+      'promotion/fraud-detector/rollback-v3-run-',
+      'promotion/fraud-detector/v3'
+    ]) {
+      expect(versionOfRollbackBranch('fraud-detector', branch)).toBeUndefined()
+    }
   })
 })
 

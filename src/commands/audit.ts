@@ -19,7 +19,7 @@ import type { CommandContext, CommandOutcome } from './command.js'
 import { selectModels } from './models.js'
 import { gitHubRepository } from './gate-access.js'
 import { InputError } from '../domain/input-error.js'
-import { rollbackBranch } from '../domain/names.js'
+import { rollbackBranch, versionOfRollbackBranch } from '../domain/names.js'
 import { ROLLBACK_TAGS, tagValue } from '../domain/tags.js'
 import type { ModelVersion } from '../domain/registry-model.js'
 
@@ -198,9 +198,9 @@ async function pendingRollback(
       tagValue(tagsOf(version), ROLLBACK_TAGS.rolledBackAt) !== undefined
   )
   if (retired.length === 0 || rolledBack.length !== retired.length) return undefined
-  const branch = rollbackBranch(model, target)
+  // The rollback's branch, or the one it fell back to when someone had taken that name first.
   const pull = (await openPullRequests()).find(
-    p => p.headRef === branch && p.headRepo === repo.fullName && p.authorIsBot
+    p => versionOfRollbackBranch(model, p.headRef) === target && p.headRepo === repo.fullName && p.authorIsBot
   )
   if (pull === undefined) return undefined
   const lastChange = recordCommits[0]?.date

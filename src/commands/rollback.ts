@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto'
 import { InputError } from '../domain/input-error.js'
 import { GitHubApiError } from '../github/api-error.js'
 import { rollbackBranch } from '../domain/names.js'
-import { prepareRecordPullRequest, type OpenedPullRequest } from '../gate/open-pr.js'
+import { prepareRecordPullRequestOnFreeBranch, type OpenedPullRequest } from '../gate/open-pr.js'
 import { gateMerges, provenProduction } from '../gate/history.js'
 import { DEFAULT_RECORDS_FOLDER, recordPath } from '../domain/record.js'
 import type { PromotionRepository } from '../github/repository.js'
@@ -92,19 +93,29 @@ export async function rollbackCommand(context: CommandContext): Promise<CommandO
   const by = await whoRanThis(context, history)
   const recordPullRequest =
     inputs.openPr && !inputs.dryRun
-      ? await prepareRecordPullRequest(history, {
-          model,
-          recordsFolder: loaded.policy.records ?? DEFAULT_RECORDS_FOLDER,
-          branch: rollbackBranch(model, plan.target),
-          title: `Roll back ${model} to v${plan.target}`,
-          entries: () => [{ version: plan.target, traffic: 100 }],
-          refreshBody: false,
-          reviewers: entry.policy.production?.reviewers ?? [],
-          labels: entry.policy.production?.labels ?? [],
-          supersedes: () => false,
-          strategy: 'replace',
-          registryProduction: async () => [plan.target]
-        })
+      ? await prepareRecordPullRequestOnFreeBranch(
+          history,
+          {
+            model,
+            recordsFolder: loaded.policy.records ?? DEFAULT_RECORDS_FOLDER,
+            branch: rollbackBranch(model, plan.target),
+            title: `Roll back ${model} to v${plan.target}`,
+            entries: () => [{ version: plan.target, traffic: 100 }],
+            refreshBody: false,
+            reviewers: entry.policy.production?.reviewers ?? [],
+            labels: entry.policy.production?.labels ?? [],
+            supersedes: () => false,
+            strategy: 'replace',
+            registryProduction: async () => [plan.target]
+          },
+          // An emergency rollback must not be held up by someone who created its branch first: this workflow
+          // run's own branch (found again by a re-run), then one no one can guess.
+          [
+            ...(env.GITHUB_RUN_ID ? [rollbackBranch(model, plan.target, `run-${env.GITHUB_RUN_ID}`)] : []),
+            rollbackBranch(model, plan.target, randomBytes(6).toString('hex'))
+          ],
+          message => log.warning(message)
+        )
       : undefined
   const now = context.now().toISOString()
   let writes = 0

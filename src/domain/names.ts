@@ -18,17 +18,19 @@ export function promotionBranch(model: string, version: string): string {
   return `${BRANCH_PREFIX}${modelSlug(model)}/v${version}`
 }
 
-/** The branch of the record pull request that follows an emergency rollback. */
-export function rollbackBranch(model: string, version: string): string {
-  return `${BRANCH_PREFIX}${modelSlug(model)}/rollback-v${version}`
+/**
+ * The branch of the record pull request that follows an emergency rollback; with a suffix (`run-<id>`, or random
+ * hex), the one it falls back to when someone else created the plain one first.
+ */
+export function rollbackBranch(model: string, version: string, suffix?: string): string {
+  return `${BRANCH_PREFIX}${modelSlug(model)}/rollback-v${version}${suffix === undefined ? '' : `-${suffix}`}`
 }
 
-/** The version a rollback branch of this model returns to, or undefined when the branch is not one. */
+/** The version a rollback branch of this model returns to (suffixed or not), or undefined when it is not one. */
 export function versionOfRollbackBranch(model: string, branch: string): string | undefined {
   const prefix = `${BRANCH_PREFIX}${modelSlug(model)}/rollback-v`
   if (!branch.startsWith(prefix)) return undefined
-  const version = branch.slice(prefix.length)
-  return /^\d+$/.test(version) ? version : undefined
+  return /^(\d+)(?:-run-\d+|-[0-9a-f]{12})?$/.exec(branch.slice(prefix.length))?.[1]
 }
 
 /** The version a promotion branch of this model is for, or undefined when the branch is not one. */

@@ -245,6 +245,38 @@ async function finishPullRequest(
   }
 }
 
+/** A branch (or a pull request on it) of the gate's name that someone else wrote: the gate will not adopt it. */
+export class ForeignBranchError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ForeignBranchError'
+  }
+}
+
+/**
+ * Like prepareRecordPullRequest, but a branch someone else wrote first does not stop it: each of `fallbacks` is
+ * tried in turn, saying why in a warning. For a pull request that must not be blockable, such as the record of
+ * an emergency rollback, which anyone with write access could otherwise hold up by creating its branch first.
+ */
+export async function prepareRecordPullRequestOnFreeBranch(
+  repo: PromotionRepository,
+  change: RecordChange,
+  fallbacks: string[],
+  warn: (message: string) => void
+): Promise<PreparedPullRequest> {
+  const branches = [change.branch, ...fallbacks]
+  for (const [index, branch] of branches.entries()) {
+    try {
+      return await prepareRecordPullRequest(repo, { ...change, branch })
+    } catch (error) {
+      const next = branches[index + 1]
+      if (!(error instanceof ForeignBranchError) || next === undefined) throw error
+      warn(`${error.message} The pull request goes on ${next} instead.`)
+    }
+  }
+  throw new Error('unreachable: the last branch either prepared or threw')
+}
+
 /**
  * An existing branch (or pull request) of the gate's name is adopted only when the gate alone wrote it: anyone
  * with write access can create `promotion/<model>/v<n>` first, and adopting it would present their record under
@@ -259,7 +291,7 @@ async function refuseForeignBranch(
 ): Promise<void> {
   const fix = `delete the branch${mine ? ` and close pull request #${mine.number}` : ''} to let the gate open a fresh one`
   if (mine !== undefined && !mine.authorIsBot) {
-    throw new Error(
+    throw new ForeignBranchError(
       `The pull request #${mine.number} on ${change.branch} was opened by ${mine.author}, not by the gate; the gate adopts only pull requests it opened: ${fix}.`
     )
   }
@@ -283,7 +315,7 @@ async function refuseForeignBranch(
           pushers.automated
         )
   if (foreign !== undefined) {
-    throw new Error(
+    throw new ForeignBranchError(
       `The branch ${change.branch} already exists and the gate did not write it alone (${foreign}); the gate adopts only a branch whose every push is its own: ${fix}.`
     )
   }
