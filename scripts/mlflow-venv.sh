@@ -22,6 +22,11 @@ requirements=("mlflow[auth]==$version" "scikit-learn==$SKLEARN_VERSION")
 if [[ "$version" == 2.* ]]; then
   # MLflow 2.x imports names that SQLAlchemy 2.1 removed.
   requirements+=("sqlalchemy==$SQLALCHEMY_FOR_MLFLOW2")
+else
+  # The PostgreSQL backend of the production-shaped servers, through psycopg2 (postgresql+psycopg2://): with
+  # SQLAlchemy 2.1's default psycopg 3, MLflow 3.17.2's transition-stage with archive_existing_versions fails on
+  # PostgreSQL ("operator does not exist: integer <> character varying").
+  requirements+=("psycopg2-binary==$PSYCOPG2_VERSION")
 fi
 key="$(printf '%s\n' "${requirements[@]}" "$("$python" -c 'import sys; print(sys.version.split()[0])')" | sha256sum | cut -c1-12)"
 venv="$cache/venv-mlflow-$version-$key"

@@ -1,5 +1,6 @@
-// The test command: starts real MLflow servers (the pinned 3.x and 2.x, plus a 3.x with basic auth), seeds them
-// with MLflow's own Python client, runs every Jest project against them, and stops them whatever happens.
+// The test command: starts real MLflow servers (the pinned 3.x and 2.x on sqlite, the 3.x on PostgreSQL with two
+// workers, and 3.x servers with basic auth, workspaces and webhooks), seeds them with MLflow's own Python client,
+// runs every Jest project against them, and stops them whatever happens.
 // Extra arguments go to Jest (e.g. `npm test -- --selectProjects integration`).
 import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,6 +12,7 @@ import {
   stopLiveChildren
 } from './lib/mlflow-server.mjs'
 import { documentedCountProblems } from './lib/documented-counts.mjs'
+import { startPostgres } from './lib/postgres.mjs'
 import { startToxiproxy } from './lib/toxiproxy.mjs'
 
 const root = resolve(import.meta.dirname, '..')
@@ -62,6 +64,8 @@ async function main() {
   const started = Date.now()
   const basicAuth = { adminUsername: 'gate-admin', adminPassword: 'Adm1n-Secret-For-Tests-7731' }
   log('starting the MLflow servers and Toxiproxy (the first run on a machine builds their environments)')
+  const postgres = await registered(startPostgres({ workDir: join(runDir, 'postgres') }))
+  log(`${postgres.version} at ${postgres.url}`)
   const starts = [
     startMlflowServer({ version: versions.mlflow3, workDir: join(runDir, 'mlflow3'), label: 'mlflow3' }),
     startMlflowServer({ version: versions.mlflow2, workDir: join(runDir, 'mlflow2'), label: 'mlflow2' }),
@@ -83,21 +87,31 @@ async function main() {
       label: 'mlflow3-webhooks',
       webhooks: true
     }),
+    startMlflowServer({
+      version: versions.mlflow3,
+      workDir: join(runDir, 'mlflow3-postgres'),
+      label: 'mlflow3-postgres',
+      backendStoreUri: postgres.url,
+      workers: 2
+    }),
     startToxiproxy({ workDir: join(runDir, 'toxiproxy') })
   ].map(registered)
   // Wait for every start to settle before failing, so that nothing started is left running.
   const outcomes = await Promise.allSettled(starts)
   const failure = outcomes.find(outcome => outcome.status === 'rejected')
   if (failure) throw failure.reason
-  const [mlflow3, mlflow2, mlflow3Auth, mlflow3Workspaces, mlflow3Webhooks, toxiproxy] = outcomes.map(
-    outcome => outcome.value
-  )
-  const mlflowServers = [mlflow3, mlflow2, mlflow3Auth, mlflow3Workspaces, mlflow3Webhooks]
+  const [mlflow3, mlflow2, mlflow3Auth, mlflow3Workspaces, mlflow3Webhooks, mlflow3Postgres, toxiproxy] =
+    outcomes.map(outcome => outcome.value)
+  const mlflowServers = [mlflow3, mlflow2, mlflow3Auth, mlflow3Workspaces, mlflow3Webhooks, mlflow3Postgres]
   for (const server of mlflowServers) {
     log(`MLflow ${server.version} (${server.label}) at ${server.url}`)
   }
   log(`toxiproxy ${toxiproxy.version} at ${toxiproxy.url}`)
-  const [seed3, seed2] = await Promise.all([seedMlflowServer(mlflow3), seedMlflowServer(mlflow2)])
+  const [seed3, seed2, seed3Postgres] = await Promise.all([
+    seedMlflowServer(mlflow3),
+    seedMlflowServer(mlflow2),
+    seedMlflowServer(mlflow3Postgres)
+  ])
   log(`servers started and seeded in ${Math.round((Date.now() - started) / 1000)} s`)
 
   const describe = (server, seed) => ({
@@ -109,7 +123,11 @@ async function main() {
     seed
   })
   const manifest = {
-    servers: [describe(mlflow3, seed3), describe(mlflow2, seed2)],
+    servers: [
+      describe(mlflow3, seed3),
+      describe(mlflow2, seed2),
+      { ...describe(mlflow3Postgres, seed3Postgres), backend: `${postgres.version}, 2 workers` }
+    ],
     basicAuth: { ...describe(mlflow3Auth, null), ...basicAuth },
     workspaces: describe(mlflow3Workspaces, null),
     webhooks: describe(mlflow3Webhooks, null),

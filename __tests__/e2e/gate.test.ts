@@ -398,6 +398,7 @@ function gateSuite(server: TestServer) {
   })
 }
 
-describe.each(testServers().slice(0, 1))('the pull-request gate against %s', (_label, server) =>
-  gateSuite(server)
+describe.each(testServers().filter(([, s]) => s.seed.mlflow3))(
+  'the pull-request gate against %s',
+  (_label, server) => gateSuite(server)
 )

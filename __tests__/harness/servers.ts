@@ -26,6 +26,8 @@ export interface SeedManifest {
 
 export interface TestServer {
   label: string
+  /** Set for a server whose backend store is not the default sqlite file (e.g. PostgreSQL). */
+  backend?: string
   url: string
   version: string
   venv: string
@@ -51,9 +53,15 @@ function manifest(): Manifest {
   return JSON.parse(readFileSync(path, 'utf8')) as Manifest
 }
 
-/** The plain MLflow servers (3.x and 2.x), as [label, server] rows for describe.each. */
+/**
+ * The MLflow servers every suite runs against, as [label, server] rows for describe.each: 3.x and 2.x on sqlite
+ * (the first is the 3.x one), and 3.x on PostgreSQL with two workers.
+ */
 export function testServers(): [string, TestServer][] {
-  return manifest().servers.map(server => [`MLflow ${server.version}`, server])
+  return manifest().servers.map(server => [
+    `MLflow ${server.version}${server.backend === undefined ? '' : ` on ${server.backend}`}`,
+    server
+  ])
 }
 
 export function basicAuthServer(): Manifest['basicAuth'] {

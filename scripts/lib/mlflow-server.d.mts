@@ -20,6 +20,8 @@ export function startMlflowServer(options: {
   basicAuth?: { adminUsername: string; adminPassword: string }
   workspaces?: boolean
   webhooks?: boolean
+  backendStoreUri?: string
+  workers?: number
   label?: string
   port?: number
 }): Promise<MlflowServer>

@@ -134,8 +134,9 @@ async function waitForHealth(url, child, logFile, timeoutMs = 120_000) {
  * Starts `mlflow server` from the pinned venv of `version` in `workDir`.
  * Options: basicAuth ({ adminUsername, adminPassword }) starts it with `--app-name basic-auth`; workspaces (true)
  * with `--enable-workspaces` (MLflow 3.x: tenants chosen per request by the X-MLFLOW-WORKSPACE header); webhooks
- * (true) lets its webhooks reach plain-HTTP loopback receivers and sees new webhooks within a second; port (a fixed
- * port, to restart a server where its clients expect it; a free one otherwise).
+ * (true) lets its webhooks reach plain-HTTP loopback receivers and sees new webhooks within a second;
+ * backendStoreUri (default a sqlite file in workDir: a PostgreSQL URL for the production-shaped set); workers
+ * (default 1); port (a fixed port, to restart a server where its clients expect it; a free one otherwise).
  * Returns { url, version, venv, backendStoreUri, workDir, stop() }.
  */
 export async function startMlflowServer({
@@ -144,6 +145,8 @@ export async function startMlflowServer({
   basicAuth,
   workspaces = false,
   webhooks = false,
+  backendStoreUri: givenBackendStoreUri,
+  workers = 1,
   label = `mlflow-${version}`,
   port: fixedPort
 }) {
@@ -151,7 +154,7 @@ export async function startMlflowServer({
   mkdirSync(workDir, { recursive: true })
   const port = fixedPort ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
-  const backendStoreUri = `sqlite:///${join(workDir, 'mlflow.db')}`
+  const backendStoreUri = givenBackendStoreUri ?? `sqlite:///${join(workDir, 'mlflow.db')}`
   const env = {
     ...process.env,
     MLFLOW_DISABLE_TELEMETRY: 'true',
@@ -173,7 +176,7 @@ export async function startMlflowServer({
     '--port',
     String(port),
     '--workers',
-    '1'
+    String(workers)
   ]
   if (basicAuth) {
     const ini = join(workDir, 'basic_auth.ini')
