@@ -8,10 +8,11 @@ import { runBundle } from '../harness/runner.js'
 import { testServers } from '../harness/servers.js'
 import { WriteWatch, isRegistryWrite } from '../harness/write-watch.js'
 
-const [[label, server]] = testServers()
-
-/** Two jobs on one model at the same moment: what the registry ends with, read back through MLflow's API. */
-describe(`races against ${label}`, () => {
+/**
+ * Two jobs on one model at the same moment: what the registry ends with, read back through MLflow's API; against
+ * the 3.x server on sqlite and the one on PostgreSQL with two workers, whose writes really run side by side.
+ */
+describe.each(testServers().filter(([, s]) => s.seed.mlflow3))('races against %s', (_label, server) => {
   const world = useGateWorld(server)
   const { weaker, stronger } = world.seeded
   const watch = new WriteWatch(server.url)
