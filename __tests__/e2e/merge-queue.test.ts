@@ -95,6 +95,34 @@ describe(`the gate with a merge queue, against MLflow ${label}`, () => {
     expect(judged.outputs.decision).toBe('stale')
   })
 
+  it('verify refuses a group event that names an approved pull request over another one’s commit; a stale group verifies nothing', async () => {
+    const s = await world.scenario([weaker, stronger], { champion: 0 })
+    const approved = await queuedPromotion(s, ['alice', 'bob'])
+    const byHand = await world.github.openPullRequest('alice', s.repo, {
+      branch: 'unapproved',
+      title: 'Unapproved',
+      files: {
+        [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${s.versions[0]}\n`
+      }
+    })
+    const other = world.github.enqueue(s.repo, byHand.number) as {
+      merge_group: { head_sha: string; base_sha: string; head_ref: string }
+    }
+    // The approved pull request's number, over the commit and base of the other one's group.
+    const mixed = JSON.parse(JSON.stringify(approved.group)) as typeof other
+    mixed.merge_group.head_sha = other.merge_group.head_sha
+    mixed.merge_group.base_sha = other.merge_group.base_sha
+    const forged = await verifyGroup(s, mixed)
+    expect(forged.status).toBe(1)
+    expect(forged.summary).toContain('| ❌ | merge group |')
+    // Re-running the approved group's verify after the queue merged it: its branch is gone.
+    world.github.mergeFromQueue(s.repo)
+    const stale = await verifyGroup(s, approved.group)
+    expect(stale.status).toBe(0)
+    expect(stale.outputs.decision).toBe('noop')
+    expect(stale.stdout).toContain('is closed; nothing to verify')
+  })
+
   it('verify refuses a merge_group event whose branch is not a merge queue’s', async () => {
     const s = await world.scenario([weaker, stronger], { champion: 0 })
     const { group } = await queuedPromotion(s, ['alice', 'bob'])

@@ -9,7 +9,7 @@ import {
   readRunEvent
 } from '../github/event.js'
 import { DEFAULT_RECORDS_FOLDER, productionEntries } from '../domain/record.js'
-import type { PromotionRepository, PullRequestFacts } from '../github/repository.js'
+import type { PullRequestFacts } from '../github/repository.js'
 import { renderPromotion, type PromotionOutcome } from '../report/promotion.js'
 import type { CommandContext, CommandOutcome } from './command.js'
 import { connectRepository } from './gate-access.js'
@@ -63,7 +63,7 @@ export async function verifyCommand(context: CommandContext): Promise<CommandOut
           version
         )
     })
-    if (group !== undefined && (await isNotAPromotion(repo, pull.number, review))) {
+    if (group !== undefined && isNotAPromotion(review)) {
       // A merge queue runs its required checks on every pull request it holds, with no path filter: one that
       // changes no promotion record is not the gate's to judge (and can promote nothing).
       outcome.reason = `Pull request #${pull.number} changes no promotion record; nothing to verify.`
@@ -114,13 +114,13 @@ function verifyOutcome(
   }
 }
 
-async function isNotAPromotion(
-  repo: PromotionRepository,
-  number: number,
-  review: PullRequestReview
-): Promise<boolean> {
-  if (review.policy === undefined || review.recordFile !== undefined) return false
+/** A pull request none of whose files is under the records folder (as the review read them). */
+function isNotAPromotion(review: PullRequestReview): boolean {
+  if (review.policy === undefined || review.changedFiles === undefined || review.recordFile !== undefined) {
+    return false
+  }
   const folder = `${(review.policy.records ?? DEFAULT_RECORDS_FOLDER).replace(/\/+$/, '')}/`
-  const files = await repo.changedFiles(number)
-  return files.every(file => !file.path.startsWith(folder) && !(file.previousPath ?? '').startsWith(folder))
+  return review.changedFiles.every(
+    file => !file.path.startsWith(folder) && !(file.previousPath ?? '').startsWith(folder)
+  )
 }

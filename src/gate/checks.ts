@@ -33,6 +33,8 @@ import {
   type CheckResult
 } from '../domain/checks.js'
 
+type ChangedFile = Awaited<ReturnType<PromotionRepository['changedFiles']>>[number]
+
 /** What reviewing a promotion pull request established, check by check. */
 export interface PullRequestReview {
   checks: CheckResult[]
@@ -40,6 +42,8 @@ export interface PullRequestReview {
   defaultBranch: string
   policy?: Policy
   recordFile?: string
+  /** The files the pull request changes, as GitHub lists them (read once, for every check that needs them). */
+  changedFiles?: ChangedFile[]
   record?: PromotionRecord
   entry?: { key: string; policy: ModelPolicy }
   lifecycle?: Lifecycle
@@ -113,6 +117,7 @@ export async function reviewPullRequest(
   const folder = (policy.records ?? DEFAULT_RECORDS_FOLDER).replace(/\/+$/, '')
 
   const changed = await onlyRecordCheck(repo, pull, folder)
+  review.changedFiles = changed.files
   checks.push(changed.check)
   if (changed.file === undefined) return finish(review)
   const file = changed.file
@@ -242,7 +247,7 @@ async function onlyRecordCheck(
   repo: PromotionRepository,
   pull: PullRequestFacts,
   folder: string
-): Promise<{ check: CheckResult; file?: string }> {
+): Promise<{ check: CheckResult; file?: string; files: ChangedFile[] }> {
   const files = await repo.changedFiles(pull.number)
   const [file] = files
   const onlyRecord =
@@ -258,7 +263,7 @@ async function onlyRecordCheck(
       ? file.path
       : `changes ${files.length} file${files.length === 1 ? '' : 's'} (${files.map(f => `${f.path} ${f.status}${f.previousPath ? ` from ${f.previousPath}` : ''}`).join(', ')}); a promotion pull request changes exactly one record file under ${folder}/`
   }
-  return { check, file: onlyRecord ? file.path : undefined }
+  return { check, file: onlyRecord ? file.path : undefined, files }
 }
 
 /**
