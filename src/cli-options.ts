@@ -15,7 +15,7 @@ export interface CliOption {
 }
 
 const ALL = COMMANDS
-const GITHUB = ['evaluate', 'verify', 'promote', 'rollback', 'audit'] as const
+const GITHUB = ['evaluate', 'verify', 'promote', 'rollback', 'audit', 'experiment'] as const
 
 export const INPUT_OPTIONS: readonly CliOption[] = [
   {
@@ -26,9 +26,10 @@ export const INPUT_OPTIONS: readonly CliOption[] = [
       evaluate: 'registered model (default: every model the policy names)',
       rollback: 'registered model to roll back (required)',
       archive: 'registered model (default: every model the policy names)',
-      audit: 'registered model (default: every model the policy names)'
+      audit: 'registered model (default: every model the policy names)',
+      experiment: 'registered model (default: every model with an experiment in the policy)'
     },
-    commands: ['evaluate', 'rollback', 'archive', 'audit']
+    commands: ['evaluate', 'rollback', 'archive', 'audit', 'experiment']
   },
   {
     name: 'version',
@@ -100,16 +101,17 @@ export const INPUT_OPTIONS: readonly CliOption[] = [
     name: 'dry-run',
     kind: 'boolean',
     help: 'read everything, write nothing; the report says what would change',
-    commands: ['evaluate', 'promote', 'rollback', 'archive', 'audit']
+    commands: ['evaluate', 'promote', 'rollback', 'archive', 'audit', 'experiment']
   },
   {
     name: 'open-pr',
     kind: 'boolean',
     help: {
       evaluate: 'do not open or update the promotion pull request (opened when GITHUB_REPOSITORY is set)',
-      rollback: 'do not open the pull request that brings the record in line (opened with GITHUB_REPOSITORY)'
+      rollback: 'do not open the pull request that brings the record in line (opened with GITHUB_REPOSITORY)',
+      experiment: 'report the decisions without opening the traffic pull requests'
     },
-    commands: ['evaluate', 'rollback']
+    commands: ['evaluate', 'rollback', 'experiment']
   },
   {
     name: 'fail-on-reject',
@@ -235,6 +237,13 @@ export const COMMAND_HELP: Record<CommandName, CommandHelp> = {
     notes:
       'Reads the records from the working directory, or from GitHub with GITHUB_REPOSITORY and a GitHub token.',
     examples: [`${BIN} audit`, `${BIN} audit --model fraud-detector --fail-on-drift --format json`]
+  },
+  experiment: {
+    summary:
+      'Judge each A/B challenger against the primary version on the online windows; propose the traffic change.',
+    notes:
+      'Reads the traffic in force from the record history on GitHub and opens pull requests: needs GITHUB_REPOSITORY and a GitHub token.',
+    examples: [`${BIN} experiment --dry-run`, `${BIN} experiment --model recommender --format json`]
   }
 }
 

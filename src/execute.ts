@@ -13,7 +13,8 @@ const COMMAND_HANDLERS: Record<CommandName, () => Promise<CommandHandler>> = {
   promote: async () => (await import('./commands/promote.js')).promoteCommand,
   rollback: async () => (await import('./commands/rollback.js')).rollbackCommand,
   archive: async () => (await import('./commands/archive.js')).archiveCommand,
-  audit: async () => (await import('./commands/audit.js')).auditCommand
+  audit: async () => (await import('./commands/audit.js')).auditCommand,
+  experiment: async () => (await import('./commands/experiment.js')).experimentCommand
 }
 
 export interface Runtime {

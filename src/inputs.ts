@@ -5,7 +5,15 @@ import { InputError } from './domain/input-error.js'
 
 export { InputError }
 
-export const COMMANDS = ['evaluate', 'verify', 'promote', 'rollback', 'archive', 'audit'] as const
+export const COMMANDS = [
+  'evaluate',
+  'verify',
+  'promote',
+  'rollback',
+  'archive',
+  'audit',
+  'experiment'
+] as const
 export type CommandName = (typeof COMMANDS)[number]
 
 const booleanInput = (name: string) =>

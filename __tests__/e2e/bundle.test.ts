@@ -18,7 +18,7 @@ describe('the committed dist/index.js', () => {
     })
     expect(result.status).toBe(1)
     expect(result.stdout).toContain(
-      '::error::Invalid input: input `command` must be one of evaluate, verify, promote, rollback, archive, audit, got "deploy"; input `version` must be a version number or `latest`; input `dry-run` must be true or false, got "maybe"'
+      '::error::Invalid input: input `command` must be one of evaluate, verify, promote, rollback, archive, audit, experiment, got "deploy"; input `version` must be a version number or `latest`; input `dry-run` must be true or false, got "maybe"'
     )
     expect(result.stdout).not.toContain(token)
   })

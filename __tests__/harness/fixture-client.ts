@@ -97,4 +97,55 @@ export class FixtureClient extends MlflowClient {
       await this.call(Responses.run, { method: 'GET', path: `${API}/runs/get`, query: { run_id: runId } })
     ).run
   }
+
+  /**
+   * Logs one window of a version's online outcomes as the serving helper (examples/serving/promotion_gate_windows.py)
+   * does: the run tagged with the model and version in `promotion-gate/<model>`, found or created, and the window's
+   * counts in one log-batch with `step` = the window.
+   */
+  async logOnlineWindow(
+    model: string,
+    version: string,
+    window: number,
+    counts: Record<string, number>
+  ): Promise<string> {
+    const name = `promotion-gate/${model}`
+    const experimentId =
+      (await this.getExperimentByName(name))?.id ??
+      ((
+        await this.call(Responses.empty, {
+          method: 'POST',
+          path: `${API}/experiments/create`,
+          body: { name }
+        })
+      ).experiment_id as string)
+    const filter = `tags.\`promotion.experiment.model\` = '${model}' and tags.\`promotion.experiment.version\` = '${version}'`
+    const [found] = await this.searchRuns([experimentId], filter, 2)
+    const runId =
+      found?.info.run_id ??
+      (
+        await this.call(Responses.run, {
+          method: 'POST',
+          path: `${API}/runs/create`,
+          body: {
+            experiment_id: experimentId,
+            start_time: Date.now(),
+            tags: [
+              { key: 'promotion.experiment.model', value: model },
+              { key: 'promotion.experiment.version', value: version }
+            ]
+          }
+        })
+      ).run.info.run_id
+    const timestamp = Date.now()
+    await this.call(Responses.empty, {
+      method: 'POST',
+      path: `${API}/runs/log-batch`,
+      body: {
+        run_id: runId,
+        metrics: Object.entries(counts).map(([key, value]) => ({ key, value, timestamp, step: window }))
+      }
+    })
+    return runId
+  }
 }

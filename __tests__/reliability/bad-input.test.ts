@@ -477,7 +477,7 @@ describe(`bad input against MLflow ${label}`, () => {
         'an unknown command',
         { command: 'deploy' },
         {},
-        'input `command` must be one of evaluate, verify, promote, rollback, archive, audit, got "deploy"'
+        'input `command` must be one of evaluate, verify, promote, rollback, archive, audit, experiment, got "deploy"'
       ],
       ['version: abc', { version: 'abc' }, {}, 'input `version` must be a version number or `latest`'],
       ['version: 0', { version: '0' }, {}, 'input `version` must be a version number'],

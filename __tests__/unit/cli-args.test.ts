@@ -46,7 +46,7 @@ describe('the CLI’s command line', () => {
     const typo = await cli(['evalute', '--dry-run'])
     expect(typo.status).toBe(EXIT.usage)
     expect(typo.stderr).toContain(
-      'error: unknown command evalute; did you mean evaluate? (commands: evaluate, verify, promote, rollback, archive, audit)'
+      'error: unknown command evalute; did you mean evaluate? (commands: evaluate, verify, promote, rollback, archive, audit, experiment)'
     )
     expect((await cli(['deploy'])).stderr).toContain('error: unknown command deploy (commands:')
     expect((await cli([])).stderr).toContain('error: give a command: evaluate, verify')

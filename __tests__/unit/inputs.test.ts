@@ -28,7 +28,7 @@ describe('action inputs', () => {
 
   it('lists every bad input in one message', () => {
     expect(() => readInputs(reader({ command: 'deploy', version: 'v1', 'dry-run': 'yes' }))).toThrow(
-      'Invalid input: input `command` must be one of evaluate, verify, promote, rollback, archive, audit, got "deploy"; input `version` must be a version number or `latest`; input `dry-run` must be true or false, got "yes"'
+      'Invalid input: input `command` must be one of evaluate, verify, promote, rollback, archive, audit, experiment, got "deploy"; input `version` must be a version number or `latest`; input `dry-run` must be true or false, got "yes"'
     )
   })
 })

@@ -33,6 +33,22 @@ export function versionOfRollbackBranch(model: string, branch: string): string |
   return /^(\d+)(?:-run-\d+|-[0-9a-f]{12})?$/.exec(branch.slice(prefix.length))?.[1]
 }
 
+/** The branch of an experiment's traffic change: challenger `version` to `traffic` percent (0: out, 100: winner). */
+export function experimentBranch(model: string, version: string, traffic: number | string): string {
+  return `${BRANCH_PREFIX}${modelSlug(model)}/experiment-v${version}-to-${traffic}`
+}
+
+/** The challenger and traffic an experiment branch of this model proposes, or undefined when it is not one. */
+export function experimentOfBranch(
+  model: string,
+  branch: string
+): { version: string; traffic: number } | undefined {
+  const prefix = `${BRANCH_PREFIX}${modelSlug(model)}/experiment-v`
+  if (!branch.startsWith(prefix)) return undefined
+  const match = /^([1-9]\d*)-to-(0|[1-9]\d?|100)$/.exec(branch.slice(prefix.length))
+  return match ? { version: match[1], traffic: Number(match[2]) } : undefined
+}
+
 /** The version a promotion branch of this model is for, or undefined when the branch is not one. */
 export function versionOfBranch(model: string, branch: string): string | undefined {
   const prefix = `${BRANCH_PREFIX}${modelSlug(model)}/v`

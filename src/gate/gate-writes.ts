@@ -1,4 +1,12 @@
-import { promotionBranch, rollbackBranch, versionOfBranch, versionOfRollbackBranch } from '../domain/names.js'
+import { experimentRecord } from '../domain/experiment/plan.js'
+import {
+  experimentBranch,
+  experimentOfBranch,
+  promotionBranch,
+  rollbackBranch,
+  versionOfBranch,
+  versionOfRollbackBranch
+} from '../domain/names.js'
 import type { PushFacts } from '../domain/pushers.js'
 import {
   evenSplit,
@@ -22,7 +30,7 @@ export interface GateWriteContext {
  * Whether pushes made by automation identities are the gate's own writes. Every workflow of a repository pushes
  * as `github-actions[bot]`, so a writer can make a push look automated; what only the gate writes is its proposal:
  * on `promotion/<model>/v<n>` the record that evaluate proposes for version n, on `…/rollback-v<n>` the record of
- * a rollback to n. A push by automation that left anything else is nobody's that can be named, and refuses.
+ * a rollback to n, on `…/experiment-v<n>-to-<t>` the record before with challenger n at t percent. A push by automation that left anything else is nobody's that can be named, and refuses.
  * Returns why, or undefined when every automated push is a gate write.
  */
 export async function checkAutomatedPushes(
@@ -35,9 +43,10 @@ export async function checkAutomatedPushes(
   if (writes.length === 0) return undefined
   const promoted = versionOfBranch(context.model, branch)
   const rolledBackTo = versionOfRollbackBranch(context.model, branch)
-  if (promoted === undefined && rolledBackTo === undefined) {
+  const experiment = experimentOfBranch(context.model, branch)
+  if (promoted === undefined && rolledBackTo === undefined && experiment === undefined) {
     const [push] = writes
-    return `${push.actor} pushed ${push.after.slice(0, 7)} to ${branch}, which is not a branch the gate writes (${promotionBranch(context.model, 'N')} or ${rollbackBranch(context.model, 'N')}); pushes by automation identities cannot be traced to a person`
+    return `${push.actor} pushed ${push.after.slice(0, 7)} to ${branch}, which is not a branch the gate writes (${promotionBranch(context.model, 'N')}, ${rollbackBranch(context.model, 'N')} or ${experimentBranch(context.model, 'N', 'T')}); pushes by automation identities cannot be traced to a person`
   }
   let registry: Promise<string[]> | undefined
   const registryProduction = () => (registry ??= context.registryProduction())
@@ -47,9 +56,13 @@ export async function checkAutomatedPushes(
       repo.readFile(context.recordFile, push.before)
     ])
     const proposals: ProductionEntry[][] = []
+    const previous = before && readableRecord(before.content, context.recordFile)
     if (rolledBackTo !== undefined) proposals.push([{ version: rolledBackTo, traffic: 100 }])
-    else {
-      const previous = before && readableRecord(before.content, context.recordFile)
+    else if (experiment !== undefined) {
+      // A traffic change between versions already in production, so always relative to a record.
+      if (previous)
+        proposals.push(experimentRecord(productionEntries(previous), experiment.version, experiment.traffic))
+    } else {
       if (previous) proposals.push(proposeRecord(productionEntries(previous), promoted!, context.strategy))
       proposals.push(proposeRecord(evenSplit(await registryProduction()), promoted!, context.strategy))
     }

@@ -1,4 +1,11 @@
-import { armPath, ExperimentDataError, type ArmPath, type MetricSpec } from '../domain/experiment/windows.js'
+import {
+  armPath,
+  ExperimentDataError,
+  metricKeys,
+  type ArmPath,
+  type MetricPoint,
+  type MetricSpec
+} from '../domain/experiment/windows.js'
 import type { MlflowClient } from './client.js'
 import { quote } from './client.js'
 
@@ -42,6 +49,22 @@ export async function findWindowsRun(
   return runs[0].info.run_id
 }
 
+/** The histories of metric keys of one run, read at once. */
+export async function readHistories(
+  client: MlflowClient,
+  runId: string,
+  keys: string[]
+): Promise<Record<string, MetricPoint[]>> {
+  return Object.fromEntries(
+    await Promise.all(
+      [...new Set(keys)].map(async key => {
+        const history = await client.getMetricHistory(runId, key)
+        return [key, history.map(point => ({ step: point.step, value: point.value }))] as const
+      })
+    )
+  )
+}
+
 /** One version's windows of one metric, added up: every key's history read, then checked and summed. */
 export async function readArmPath(
   client: MlflowClient,
@@ -49,15 +72,5 @@ export async function readArmPath(
   version: string,
   spec: MetricSpec
 ): Promise<ArmPath> {
-  const keys =
-    spec.kind === 'proportion' ? [spec.successes, spec.trials] : [spec.n, spec.sum, spec.sumOfSquares]
-  const histories = Object.fromEntries(
-    await Promise.all(
-      keys.map(async key => {
-        const history = await client.getMetricHistory(runId, key)
-        return [key, history.map(point => ({ step: point.step, value: point.value }))] as const
-      })
-    )
-  )
-  return armPath(spec, histories, `run ${runId} of v${version}`)
+  return armPath(spec, await readHistories(client, runId, metricKeys(spec)), `run ${runId} of v${version}`)
 }

@@ -1,3 +1,4 @@
+import type { EffectPoint } from '../domain/experiment/plan.js'
 import type { TrendPoint } from '../domain/trend.js'
 import { codeFence } from './markdown.js'
 
@@ -27,4 +28,35 @@ export function metricTrendCharts(trend: TrendPoint[], metrics: string[], highli
     charts.push(codeFence('mermaid', lines.join('\n')))
   }
   return charts
+}
+
+const MAX_POINTS = 60
+
+/**
+ * A Mermaid line chart of the improvement over time: the estimate, the interval's bounds and the smallest effect
+ * that concludes. Drawn when at least two windows have an interval; long experiments are thinned to 60 points.
+ */
+export function effectChart(
+  metric: string,
+  version: string,
+  points: EffectPoint[],
+  minEffect: number
+): string | undefined {
+  if (points.length < 2) return undefined
+  const every = Math.ceil(points.length / MAX_POINTS)
+  const drawn = points.filter((_, i) => i % every === 0 || i === points.length - 1)
+  const series = (values: number[]) => `[${values.map(v => Number(v.toPrecision(6))).join(', ')}]`
+  return codeFence(
+    'mermaid',
+    [
+      'xychart-beta',
+      `    title "v${version}: improvement in ${mermaidLabel(metric)} by window (estimate, interval, min effect)"`,
+      `    x-axis [${drawn.map(p => `"${p.window}"`).join(', ')}]`,
+      `    y-axis "improvement"`,
+      `    line ${series(drawn.map(p => p.upper))}`,
+      `    line ${series(drawn.map(p => p.estimate))}`,
+      `    line ${series(drawn.map(p => p.lower))}`,
+      `    line ${series(drawn.map(() => minEffect))}`
+    ].join('\n')
+  )
 }

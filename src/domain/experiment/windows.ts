@@ -9,6 +9,10 @@ export type MetricSpec =
   | { kind: 'proportion'; name: string; successes: string; trials: string }
   | { kind: 'mean'; name: string; n: string; sum: string; sumOfSquares: string }
 
+/** The metric keys a metric is logged as, in the order `armPath` reads them. */
+export const metricKeys = (spec: MetricSpec): string[] =>
+  spec.kind === 'proportion' ? [spec.successes, spec.trials] : [spec.n, spec.sum, spec.sumOfSquares]
+
 /** One metric key's history as MLflow returns it. */
 export interface MetricPoint {
   step: number
@@ -31,15 +35,16 @@ export interface ArmPath {
 /**
  * Adds up one version's windows of one metric. `source` names the run in errors ("run 3f2… of v7"). Every key of
  * the metric must have the same windows, each once, with counts that are whole and non-negative, and successes
- * never above trials in a window.
+ * never above trials in a window. With `from`, only the windows from that one on are added up (every window is
+ * still checked): the primary's windows from when the challenger started, so both cover the same time.
  */
 export function armPath(
   spec: MetricSpec,
   histories: Record<string, MetricPoint[] | undefined>,
-  source: string
+  source: string,
+  from = -Infinity
 ): ArmPath {
-  const keys =
-    spec.kind === 'proportion' ? [spec.successes, spec.trials] : [spec.n, spec.sum, spec.sumOfSquares]
+  const keys = metricKeys(spec)
   const counts = new Set(spec.kind === 'proportion' ? [spec.successes, spec.trials] : [spec.n])
   const series = keys.map(key => {
     const points = histories[key]
@@ -79,8 +84,13 @@ export function armPath(
   }
   const totals = keys.map(() => 0)
   const arms: ArmStats[] = []
+  const counted: number[] = []
   for (let w = 0; w < windows.length; w++) {
-    series.forEach((points, k) => (totals[k] += points[w].value))
+    const inRange = windows[w] >= from
+    if (inRange) {
+      series.forEach((points, k) => (totals[k] += points[w].value))
+      counted.push(windows[w])
+    }
     if (spec.kind === 'proportion') {
       const [successes, trials] = [series[0][w].value, series[1][w].value]
       if (successes > trials) {
@@ -88,7 +98,7 @@ export function armPath(
           `${source}: window ${windows[w]} has ${successes} ${spec.successes} out of ${trials} ${spec.trials}`
         )
       }
-      arms.push(proportionArm(totals[0], totals[1]))
+      if (inRange) arms.push(proportionArm(totals[0], totals[1]))
     } else {
       const [n, sum, sumOfSquares] = [series[0][w].value, series[1][w].value, series[2][w].value]
       // n values with this sum have at least sum²/n as their sum of squares (Cauchy–Schwarz); none have any sum.
@@ -101,10 +111,10 @@ export function armPath(
           `${source}: window ${windows[w]} has ${spec.n} ${n}, ${spec.sum} ${sum} and ${spec.sumOfSquares} ${sumOfSquares}, which no ${n} values have`
         )
       }
-      arms.push(meanArm(totals[0], totals[1], totals[2]))
+      if (inRange) arms.push(meanArm(totals[0], totals[1], totals[2]))
     }
   }
-  return { windows, arms }
+  return { windows: counted, arms }
 }
 
 function describe(steps: number[]): string {

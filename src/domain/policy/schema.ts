@@ -118,11 +118,11 @@ const matchFields = {
   matches: regex.optional().describe('The value must match this regular expression.'),
   ...common
 }
-const exactlyOneMatch = (what: string) =>
+/** A refinement: exactly one of two keys is given. */
+const oneOf = (a: string, b: string, what: string) =>
   [
-    (rule: { equals?: string; matches?: string }) =>
-      (rule.equals === undefined) !== (rule.matches === undefined),
-    { message: `a ${what} rule needs exactly one of \`equals\` or \`matches\`` }
+    (value: Record<string, unknown>) => (value[a] === undefined) !== (value[b] === undefined),
+    { message: `${what} needs exactly one of \`${a}\` or \`${b}\`` }
   ] as const
 
 export const TagRuleSchema = z
@@ -130,11 +130,11 @@ export const TagRuleSchema = z
     tag: z.string().min(1).describe('Tag key, looked up on the model version first, then on the run.'),
     ...matchFields
   })
-  .refine(...exactlyOneMatch('tag'))
+  .refine(...oneOf('equals', 'matches', 'a tag rule'))
 
 export const ParamRuleSchema = z
   .strictObject({ param: z.string().min(1).describe('Param key logged on the run.'), ...matchFields })
-  .refine(...exactlyOneMatch('param'))
+  .refine(...oneOf('equals', 'matches', 'a param rule'))
 
 const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const
 export const RunStatusRuleSchema = z.strictObject({
@@ -187,6 +187,109 @@ export const RuleSchema: z.ZodType<Rule> = z.lazy(() =>
   ])
 )
 
+const metricKey = z.string().min(1)
+const PROPORTION_KEYS = ['successes', 'trials'] as const
+const MEAN_KEYS = ['n', 'sum', 'sum_sq'] as const
+const OnlineMetricSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('What the metric is called in reports (e.g. `conversion`).'),
+    successes: metricKey
+      .optional()
+      .describe('A proportion: metric key of the successes counted per window (e.g. `conversions`).'),
+    trials: metricKey
+      .optional()
+      .describe('A proportion: metric key of the trials counted per window (e.g. `impressions`).'),
+    n: metricKey
+      .optional()
+      .describe('A mean: metric key of the number of values per window (e.g. `revenue_n`).'),
+    sum: metricKey.optional().describe('A mean: metric key of the sum of the values per window.'),
+    sum_sq: metricKey.optional().describe('A mean: metric key of the sum of the squared values per window.')
+  })
+  .superRefine((metric, ctx) => {
+    const given = (keys: readonly string[]) =>
+      keys.filter(key => metric[key as keyof typeof metric] !== undefined)
+    const proportion = given(PROPORTION_KEYS)
+    const mean = given(MEAN_KEYS)
+    const complete =
+      (proportion.length === PROPORTION_KEYS.length && mean.length === 0) ||
+      (mean.length === MEAN_KEYS.length && proportion.length === 0)
+    if (!complete) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `online metric "${metric.name}" is a proportion (\`successes\` and \`trials\`) or a mean (\`n\`, \`sum\` and \`sum_sq\`), not ${[...proportion, ...mean].map(key => `\`${key}\``).join(', ') || 'neither'}`
+      })
+    }
+  })
+  .describe(
+    'An online metric logged by the serving layer per window: a proportion as `successes` and `trials`, a mean as `n`, `sum` and `sum_sq`.'
+  )
+
+export const GuardrailSchema = z
+  .strictObject({
+    metric: OnlineMetricSchema,
+    direction: z.enum(['higher', 'lower']).describe('Which way is better for this metric.'),
+    max_regression: nonNegative
+      .optional()
+      .describe('Largest worsening of the challenger allowed, in the metric’s units.'),
+    max_regression_pct: nonNegative
+      .optional()
+      .describe('Largest worsening of the challenger allowed, in percent of the primary’s value.')
+  })
+  .refine(...oneOf('max_regression', 'max_regression_pct', 'a guardrail'))
+
+export const ExperimentSchema = z
+  .strictObject({
+    metric: OnlineMetricSchema,
+    direction: z.enum(['higher', 'lower']).optional().describe('Which way is better (default `higher`).'),
+    min_effect: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Smallest improvement worth concluding on, in the metric’s units.'),
+    min_effect_pct: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Smallest improvement worth concluding on, in percent of the primary’s value.'),
+    confidence: z
+      .number()
+      .min(0.8)
+      .max(0.999)
+      .optional()
+      .describe('Confidence of the always-valid intervals (default 0.95).'),
+    min_samples: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Observations per version before any decision (default 1000).'),
+    max_duration_days: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        'Days after the challenger entered production without a decision: inconclusive (default 14).'
+      ),
+    guardrails: z.array(GuardrailSchema).optional().describe('Metrics the challenger may not worsen.'),
+    steps: z
+      .array(z.number().int().min(1).max(100))
+      .min(1)
+      .refine(steps => steps.every((step, i) => i === 0 || step > steps[i - 1]), {
+        message: 'the traffic steps must go up, each once'
+      })
+      .optional()
+      .describe(
+        'The challenger’s traffic in percent, one step per decision (default [10, 25, 50, 100]); only a winner goes to 100.'
+      ),
+    mlflow_experiment: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('MLflow experiment holding the online windows (default `promotion-gate/<model>`).')
+  })
+  .refine(...oneOf('min_effect', 'min_effect_pct', 'an experiment'))
+  .describe('An A/B experiment between production versions, decided by always-valid statistics.')
+
 const aliasName = z.string().regex(/^[\w-]+$/, 'alias names may hold letters, digits, `_` and `-` only')
 
 export const ModelPolicySchema = z.strictObject({
@@ -215,7 +318,12 @@ export const ModelPolicySchema = z.strictObject({
         .optional()
         .describe('`replace` (default) or `ab` (weighted versions).'),
       reviewers: z.array(z.string().min(1)).optional().describe('Reviewers requested on the promotion PR.'),
-      labels: z.array(z.string().min(1)).optional().describe('Labels put on the promotion PR.')
+      labels: z.array(z.string().min(1)).optional().describe('Labels put on the promotion PR.'),
+      experiment: ExperimentSchema.optional()
+    })
+    .refine(production => production.experiment === undefined || production.strategy === 'ab', {
+      message: 'an `experiment` compares production versions: it needs `strategy: ab`',
+      path: ['experiment']
     })
     .optional(),
   retention: z
@@ -270,3 +378,5 @@ export const PolicySchema = z
 export type Policy = z.infer<typeof PolicySchema>
 export type ModelPolicy = z.infer<typeof ModelPolicySchema>
 export type MetricRule = z.infer<typeof MetricRuleSchema>
+export type ExperimentPolicy = z.infer<typeof ExperimentSchema>
+export type OnlineMetric = z.infer<typeof OnlineMetricSchema>
