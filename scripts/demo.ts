@@ -1,11 +1,13 @@
 // `npm run demo`: a whole model lifecycle on an embedded default. It starts a local MLflow server (sqlite) and the
 // GitHub stand-in, seeds a model, and drives the committed bundle (dist/index.js) the way a runner would, while
 // people (alice, bob, carol, dave) review and merge through the stand-in's API:
-// evaluate → PR → approvals → merge → promote → a better version → A/B → end of A/B → rollback → archive → audit.
+// evaluate → PR → approvals → merge → promote → a better version → A/B → the experiment decides (step, winner) →
+// rollback → archive → audit.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { EXPERIMENT_POLICY } from '../__tests__/harness/experiment-specs.js'
 import { GateWorld } from '../__tests__/harness/gate-world.js'
 import { runBundle, type BundleRun } from '../__tests__/harness/runner.js'
 import type { TestServer } from '../__tests__/harness/servers.js'
@@ -40,7 +42,12 @@ try {
     model: 'fraud-detector',
     repo: 'acme/models',
     strategy: 'ab',
-    extraPolicy: ['    retention:', '      archive_staging_after_days: 30', '      keep_archived: 10']
+    extraPolicy: [
+      ...EXPERIMENT_POLICY,
+      '    retention:',
+      '      archive_staging_after_days: 30',
+      '      keep_archived: 10'
+    ]
   })
   const [v1, v2, , v4] = s.versions
   say(
@@ -71,14 +78,96 @@ try {
   await approveAndMerge(pr2)
   show('promote (A/B)', await world.promote(s, pr2))
 
-  say(`4. the A/B test ends: dave opens a pull request giving v${v2} all the traffic`)
-  const end = await github.openPullRequest('dave', s.repo, {
-    branch: 'end-ab',
-    title: `v${v2} takes all traffic`,
-    files: { [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${v2}\n` }
-  })
-  await approveAndMerge(end.number)
-  show('promote', await world.promote(s, end.number))
+  /** The serving layer logs each version's windows with the helper in examples/serving/ (MLflow's own client). */
+  const serve = (windows: [number, [string, number, number][]][]) => {
+    const calls = windows.flatMap(([window, versions]) =>
+      versions.map(
+        ([version, impressions, rate]) =>
+          `WindowLogger(model=${JSON.stringify(s.model)}, version="${version}").log_window(window=${window}, counts={"conversions": ${Math.round(impressions * rate)}, "impressions": ${impressions}, "errors": ${Math.round(impressions * 0.01)}, "requests": ${impressions}})`
+      )
+    )
+    execFileSync(
+      join(mlflow.venv, 'bin', 'python'),
+      [
+        '-c',
+        [
+          'import sys',
+          `sys.path.insert(0, ${JSON.stringify(resolve(import.meta.dirname, '../examples/serving'))})`,
+          'from promotion_gate_windows import WindowLogger',
+          ...calls
+        ].join('\n')
+      ],
+      { env: { ...process.env, MLFLOW_TRACKING_URI: mlflow.url, MLFLOW_DISABLE_TELEMETRY: 'true' } }
+    )
+  }
+  const experiment = () => runBundle(world!.inputs('experiment', { model: s.model }), { env: world!.env(s) })
+
+  say(
+    `4. the serving layer logs conversions per hour for v${v1} (90%) and v${v2} (10%); the hourly experiment judges them`
+  )
+  serve([
+    [
+      1,
+      [
+        [v1, 900, 0.1],
+        [v2, 100, 0.1]
+      ]
+    ]
+  ])
+  show('experiment (hour 1)', await experiment())
+  serve([
+    [
+      2,
+      [
+        [v1, 45_000, 0.1],
+        [v2, 5_000, 0.1]
+      ]
+    ],
+    [
+      3,
+      [
+        [v1, 45_000, 0.1],
+        [v2, 5_000, 0.1]
+      ]
+    ]
+  ])
+  const stepped = await experiment()
+  show('experiment (hour 3)', stepped)
+  const stepPr = Number(stepped.outputs['pr-number'])
+  say(
+    `   v${v2} is not worse: its pull request #${stepPr} steps it to 25%; alice and bob approve, carol merges`
+  )
+  await approveAndMerge(stepPr)
+  show('promote (25%)', await world.promote(s, stepPr))
+  serve([
+    [
+      4,
+      [
+        [v1, 75_000, 0.1],
+        [v2, 25_000, 0.13]
+      ]
+    ],
+    [
+      5,
+      [
+        [v1, 75_000, 0.1],
+        [v2, 25_000, 0.13]
+      ]
+    ],
+    [
+      6,
+      [
+        [v1, 75_000, 0.1],
+        [v2, 25_000, 0.13]
+      ]
+    ]
+  ])
+  const won = await experiment()
+  show('experiment (hour 6)', won)
+  const winPr = Number(won.outputs['pr-number'])
+  say(`   v${v2} converts better with confidence: #${winPr} gives it all the traffic, through the same gate`)
+  await approveAndMerge(winPr)
+  show('promote (winner)', await world.promote(s, winPr))
 
   say(`5. something is wrong with v${v2} in production: dave runs rollback`)
   const run = github.addWorkflowRun(s.repo, { event: 'workflow_dispatch', actor: 'dave' })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { MARKERS, promotionBranch, rollbackBranch } from '../../src/domain/names.js'
+import { experimentBranch, MARKERS, promotionBranch, rollbackBranch } from '../../src/domain/names.js'
+import { onlineCounts } from '../harness/experiment-specs.js'
 import { POLICY, type Scenario } from '../harness/gate-world.js'
 import { useGateWorld } from '../harness/gate-suite.js'
 import { runBundle } from '../harness/runner.js'
@@ -244,6 +245,54 @@ describe(`the gate against an adversary (${label})`, () => {
       'policy in force | .github/model-promotion.yml at main just before the merge',
       '2 of 3 required approvals'
     )
+  })
+
+  describe('9. A/B experiments', () => {
+    /** Equal conversion on both versions over two windows: enough to step v2 from 10 % to 25 %. */
+    async function notWorseWindows(s: Scenario) {
+      const [v1, v2] = s.versions
+      for (const window of [1, 2]) {
+        await world.client.logOnlineWindow(s.model, v1, window, onlineCounts(90_000, 0.1))
+        await world.client.logOnlineWindow(s.model, v2, window, onlineCounts(10_000, 0.1))
+      }
+    }
+
+    it('9a. promotion.traffic tags written by a registry user do not move the experiment: the traffic in force comes from the gate’s merges', async () => {
+      const s = await world.experimentScenario()
+      const [v1, v2] = s.versions
+      // Someone who can write registry tags claims v2 already has half the traffic, hoping for a jump past 25.
+      await world.client.setModelVersionTag(s.model, v2, 'promotion.traffic', '50')
+      await world.client.setModelVersionTag(s.model, v1, 'promotion.traffic', '50')
+      await notWorseWindows(s)
+      const stepped = await world.experiment(s)
+      expect(stepped.outputs.decision).toBe('step')
+      expect(JSON.parse(stepped.outputs.result).models[0]).toMatchObject({
+        traffic: [
+          { version: v1, traffic: 90 },
+          { version: v2, traffic: 10 }
+        ],
+        action: { version: v2, traffic: 25 }
+      })
+    })
+
+    it('9b. a writer’s workflow pushing another record to an experiment branch cannot pass it off as the gate’s', async () => {
+      const s = await world.experimentScenario()
+      const v2 = s.versions[1]
+      await notWorseWindows(s)
+      const stepped = await world.experiment(s)
+      expect(stepped.outputs.decision).toBe('step')
+      const number = Number(stepped.outputs['pr-number'])
+      // Any workflow pushes as github-actions[bot]: this one rewrites the branch to give v2 all the traffic.
+      await world.github.pushFiles('github-actions[bot]', s.repo, experimentBranch(s.model, v2, 25), {
+        [recordOf(s)]: record(s, v2)
+      })
+      const verified = await world.verify(s, number)
+      expect(verified.status).toBe(1)
+      expect(verified.stdout).toContain('with a record the gate does not propose for it')
+      // Approved and merged anyway (an admin bypassing the rule): promote refuses it the same way.
+      await approveAndMerge(s, number, ['alice', 'bob'], 'carol')
+      await expectRefused(s, number, 'with a record the gate does not propose for it')
+    })
   })
 
   describe('weaker spots', () => {

@@ -1,32 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Scenario } from '../harness/gate-world.js'
 import { useGateWorld } from '../harness/gate-suite.js'
-import { runBundle } from '../harness/runner.js'
 import { testServers } from '../harness/servers.js'
 import { experimentBranch } from '../../src/domain/names.js'
-
-const EXPERIMENT_POLICY = [
-  '      experiment:',
-  '        metric: { name: conversion, successes: conversions, trials: impressions }',
-  '        direction: higher',
-  '        min_effect: 0.01',
-  '        confidence: 0.95',
-  '        min_samples: 2000',
-  '        max_duration_days: 14',
-  '        guardrails:',
-  '          - { metric: { name: error_rate, successes: errors, trials: requests }, direction: lower, max_regression: 0.01 }',
-  '        steps: [10, 25, 50, 100]'
-]
-
-/** One window's counts: conversions of impressions at `rate`, errors of requests at 1 %. */
-function counts(impressions: number, rate: number): Record<string, number> {
-  return {
-    conversions: Math.round(impressions * rate),
-    impressions,
-    errors: Math.round(impressions * 0.01),
-    requests: impressions
-  }
-}
+import { EXPERIMENT_POLICY, onlineCounts as counts } from '../harness/experiment-specs.js'
 
 /**
  * The A/B experiment of the article, end to end with the committed bundle: v1 at 90 % and v2 at 10 % through the
@@ -39,28 +16,8 @@ describe.each(testServers().slice(0, 2))(
     const world = useGateWorld(server)
     const { weaker, stronger } = world.seeded
 
-    const experiment = (s: Scenario, extra: Record<string, string> = {}) =>
-      runBundle(world.inputs('experiment', { model: s.model, ...extra }), { env: world.env(s) })
-
-    const verify = (s: Scenario, pull: number) =>
-      runBundle(world.inputs('verify'), {
-        env: world.env(s),
-        event: {
-          name: 'pull_request',
-          payload: world.github.pullRequestEvent(s.repo, pull, 'opened', 'alice')
-        }
-      })
-
-    /** v1 in production, v2 promoted beside it at 10 % through the gate. */
-    async function abScenario(): Promise<Scenario> {
-      const s = await world.scenario([weaker, stronger], {
-        champion: 0,
-        strategy: 'ab',
-        extraPolicy: EXPERIMENT_POLICY
-      })
-      await world.promoteThroughGate(s, s.versions[1])
-      return s
-    }
+    const experiment = (s: Scenario) => world.experiment(s)
+    const abScenario = () => world.experimentScenario()
 
     async function approveMergePromote(s: Scenario, number: number) {
       await world.github.review('alice', s.repo, number, 'APPROVE')
@@ -119,7 +76,7 @@ describe.each(testServers().slice(0, 2))(
       expect(world.github.pullRequests(s.repo).filter(p => p.state === 'open')).toHaveLength(1)
 
       // The gate judges the experiment's pull request like any other: verify passes it, approvals are needed.
-      const verified = await verify(s, stepPull)
+      const verified = await world.verify(s, stepPull)
       expect(verified.outputs.decision).toBe('verified')
       const stepPromoted = await approveMergePromote(s, stepPull)
       expect(JSON.parse(stepPromoted.outputs['production-versions'])).toEqual([
@@ -182,38 +139,31 @@ describe.each(testServers().slice(0, 2))(
       expect(await world.productionVersions(s)).toEqual([v1])
     })
 
-    it('a registry user’s traffic tags do not move the experiment: the traffic in force comes from the gate’s merges', async () => {
+    it('a newer decision replaces the open pull request of an older one; a dry run opens none', async () => {
       const s = await abScenario()
       const [v1, v2] = s.versions
-      // Someone who can write registry tags claims v2 already has half the traffic, hoping for a jump to 100.
-      await world.client.setModelVersionTag(s.model, v2, 'promotion.traffic', '50')
-      await world.client.setModelVersionTag(s.model, v1, 'promotion.traffic', '50')
       for (const window of [1, 2]) {
         await world.client.logOnlineWindow(s.model, v1, window, counts(90_000, 0.1))
         await world.client.logOnlineWindow(s.model, v2, window, counts(10_000, 0.1))
       }
-      const stepped = await experiment(s)
-      expect(stepped.outputs.decision).toBe('step')
-      expect(JSON.parse(stepped.outputs.result).models[0].action).toMatchObject({ version: v2, traffic: 25 })
-    })
+      const dry = await world.experiment(s, { 'dry-run': 'true' })
+      expect(dry.outputs.decision).toBe('step')
+      expect(dry.outputs['pr-number']).toBe('')
+      expect(dry.summary).toContain('Dry run: no pull request was opened.')
+      expect(world.github.pullRequests(s.repo).filter(p => p.state === 'open')).toHaveLength(0)
 
-    it('an automated push of another record to an experiment branch is not the gate’s: verify refuses it', async () => {
-      const s = await abScenario()
-      const [v1, v2] = s.versions
-      for (const window of [1, 2]) {
+      const step = Number((await experiment(s)).outputs['pr-number'])
+      // Before anyone approved the step, v2 proves clearly better: the winner's pull request replaces it.
+      for (const window of [3, 4]) {
         await world.client.logOnlineWindow(s.model, v1, window, counts(90_000, 0.1))
-        await world.client.logOnlineWindow(s.model, v2, window, counts(10_000, 0.1))
+        await world.client.logOnlineWindow(s.model, v2, window, counts(40_000, 0.14))
       }
-      const stepped = await experiment(s)
-      expect(stepped.outputs.decision).toBe('step')
-      const number = Number(stepped.outputs['pr-number'])
-      // Any workflow pushes as github-actions[bot]: a writer's workflow rewrites the branch to give v2 everything.
-      await world.github.pushFiles('github-actions[bot]', s.repo, experimentBranch(s.model, v2, 25), {
-        [`.github/models/${s.model}.yml`]: `model: ${s.model}\nproduction:\n  - version: ${v2}\n`
-      })
-      const verified = await verify(s, number)
-      expect(verified.status).toBe(1)
-      expect(verified.stdout).toContain('with a record the gate does not propose for it')
+      const won = await experiment(s)
+      expect(won.outputs.decision).toBe('winner')
+      const win = Number(won.outputs['pr-number'])
+      expect(win).not.toBe(step)
+      expect(world.github.pullRequest(s.repo, step)).toMatchObject({ state: 'closed' })
+      expect(JSON.stringify(world.github.comments(s.repo, step))).toContain(`Superseded by #${win}`)
     })
 
     it('fails closed, naming the run and metric, on a broken window, a version with no run, and traffic not set through the gate', async () => {

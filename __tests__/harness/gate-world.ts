@@ -3,6 +3,7 @@ import { createLifecycle, type LifecycleKind } from '../../src/registry/lifecycl
 import type { FixtureClient } from './fixture-client.js'
 import { workspaceWith } from './commands.js'
 import { runBundle, type BundleRun } from './runner.js'
+import { EXPERIMENT_POLICY } from './experiment-specs.js'
 import { clientFor, createModelFrom, uniqueName, type TestServer } from './servers.js'
 
 export const POLICY = '.github/model-promotion.yml'
@@ -145,6 +146,31 @@ export class GateWorld {
     const promoted = await this.promote(s, number)
     if (promoted.status !== 0) throw new Error(`promote failed:\n${promoted.stdout}`)
     return { number, sha }
+  }
+
+  /** An A/B experiment under EXPERIMENT_POLICY: v1 in production, v2 promoted beside it at 10 % through the gate. */
+  async experimentScenario(): Promise<Scenario> {
+    const { weaker, stronger } = this.seeded
+    const s = await this.scenario([weaker, stronger], {
+      champion: 0,
+      strategy: 'ab',
+      extraPolicy: EXPERIMENT_POLICY
+    })
+    await this.promoteThroughGate(s, s.versions[1])
+    return s
+  }
+
+  /** The `experiment` command on the scenario's model, as a scheduled run. */
+  experiment(s: Scenario, extra: Record<string, string> = {}): Promise<BundleRun> {
+    return runBundle(this.inputs('experiment', { model: s.model, ...extra }), { env: this.env(s) })
+  }
+
+  /** `verify` on a pull request, as its `opened` event starts it. */
+  verify(s: Scenario, pull: number): Promise<BundleRun> {
+    return runBundle(this.inputs('verify'), {
+      env: this.env(s),
+      event: { name: 'pull_request', payload: this.github.pullRequestEvent(s.repo, pull, 'opened', 'alice') }
+    })
   }
 
   async registryState(s: Scenario) {
