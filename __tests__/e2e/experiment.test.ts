@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Scenario } from '../harness/gate-world.js'
 import { useGateWorld } from '../harness/gate-suite.js'
-import { testServers } from '../harness/servers.js'
+import { testServers, uniqueName } from '../harness/servers.js'
 import { experimentBranch } from '../../src/domain/names.js'
 import { EXPERIMENT_POLICY, onlineCounts as counts } from '../harness/experiment-specs.js'
 
@@ -164,6 +164,34 @@ describe.each(testServers().slice(0, 2))(
       expect(win).not.toBe(step)
       expect(world.github.pullRequest(s.repo, step)).toMatchObject({ state: 'closed' })
       expect(JSON.stringify(world.github.comments(s.repo, step))).toContain(`Superseded by #${win}`)
+    })
+
+    it('on MLflow 3, reads the windows from each version’s logged model with `dataset`; on 2.x says why not', async () => {
+      const dataset = uniqueName('online')
+      const s = await world.scenario([weaker, stronger], {
+        champion: 0,
+        strategy: 'ab',
+        extraPolicy: [...EXPERIMENT_POLICY, `        dataset: ${dataset}`]
+      })
+      await world.promoteThroughGate(s, s.versions[1])
+      const [v1, v2] = s.versions
+      if (!server.seed.mlflow3) {
+        const refused = await experiment(s)
+        expect(refused.status).toBe(1)
+        expect(refused.stdout).toContain('was not registered from an MLflow 3 logged model')
+        return
+      }
+      for (const window of [1, 2]) {
+        await world.client.logLoggedModelWindow(s.model, v1, dataset, window, counts(90_000, 0.1))
+        await world.client.logLoggedModelWindow(s.model, v2, dataset, window, counts(10_000, 0.1))
+      }
+      const stepped = await experiment(s)
+      expect(stepped.stdout).not.toContain('::error::')
+      expect(stepped.outputs.decision).toBe('step')
+      expect(JSON.parse(stepped.outputs.result).models[0].challengers[0].samples).toEqual({
+        primary: 180_000,
+        challenger: 20_000
+      })
     })
 
     it('fails closed, naming the run and metric, on a broken window, a version with no run, and traffic not set through the gate', async () => {

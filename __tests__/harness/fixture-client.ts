@@ -148,4 +148,42 @@ export class FixtureClient extends MlflowClient {
     })
     return runId
   }
+
+  /**
+   * Logs one window to a version's MLflow 3 logged model with a dataset (`log_metric(…, model_id=…, dataset=…)`):
+   * log-batch on a run of the logged model's experiment, each metric carrying the model id and the dataset.
+   */
+  async logLoggedModelWindow(
+    model: string,
+    version: string,
+    dataset: string,
+    window: number,
+    counts: Record<string, number>
+  ): Promise<void> {
+    const source = (await this.getModelVersion(model, version)).source
+    const modelId = /^models:\/(m-[0-9a-f]{32})$/.exec(source)?.[1]
+    if (modelId === undefined) throw new Error(`${model} v${version} is not from a logged model (${source})`)
+    const logged = await this.getLoggedModel(modelId)
+    const created = await this.call(Responses.run, {
+      method: 'POST',
+      path: `${API}/runs/create`,
+      body: { experiment_id: logged!.info.experiment_id, start_time: Date.now() }
+    })
+    await this.call(Responses.empty, {
+      method: 'POST',
+      path: `${API}/runs/log-batch`,
+      body: {
+        run_id: created.run.info.run_id,
+        metrics: Object.entries(counts).map(([key, value]) => ({
+          key,
+          value,
+          timestamp: Date.now(),
+          step: window,
+          model_id: modelId,
+          dataset_name: dataset,
+          dataset_digest: 'online'
+        }))
+      }
+    })
+  }
 }

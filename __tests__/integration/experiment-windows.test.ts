@@ -2,7 +2,13 @@ import { execFileSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { ExperimentDataError } from '../../src/domain/experiment/windows.js'
-import { defaultExperimentName, findWindowsRun, readArmPath } from '../../src/registry/experiment-windows.js'
+import { armPath } from '../../src/domain/experiment/windows.js'
+import {
+  defaultExperimentName,
+  findWindowsRun,
+  readArmPath,
+  readLoggedModelHistories
+} from '../../src/registry/experiment-windows.js'
 import { CONVERSION, REVENUE } from '../harness/experiment-specs.js'
 import { clientFor, testServers, uniqueName, type TestServer } from '../harness/servers.js'
 
@@ -84,6 +90,60 @@ logger.log_window(window=1, counts={"conversions": 3, "impressions": 100})`
       await expect(findWindowsRun(client, 'promotion-gate/nothing-here', model, '1')).rejects.toThrow(
         ExperimentDataError
       )
+    })
+
+    it('reads windows logged to a version’s logged model with a dataset on MLflow 3, and says why not on 2.x', async () => {
+      const model = uniqueName('ab-logged')
+      if (server.seed.mlflow3) {
+        // The serving layer logs each window with the version's model_id and the online dataset, as MLflow 3 allows.
+        serve(
+          server,
+          `import mlflow
+from mlflow import MlflowClient
+from mlflow.entities import Metric
+client = MlflowClient()
+experiment = client.create_experiment(${JSON.stringify(model)})
+logged = client.create_logged_model(experiment, name="m")
+client.create_registered_model(${JSON.stringify(model)})
+client.create_model_version(${JSON.stringify(model)}, f"models:/{logged.model_id}", model_id=logged.model_id)
+run = client.create_run(experiment)
+for window, (conversions, impressions) in enumerate([(12, 400), (9, 350)]):
+    client.log_batch(run.info.run_id, metrics=[
+        Metric(key, float(value), 0, window + 1, model_id=logged.model_id, dataset_name="online", dataset_digest="d1")
+        for key, value in (("conversions", conversions), ("impressions", impressions))
+    ])
+# The same keys for another dataset are not the experiment's (another timestamp: MLflow's key for a logged model's
+# metric is model, name, timestamp, step and run, without the dataset).
+client.log_batch(run.info.run_id, metrics=[Metric("conversions", 99.0, 1, 1, model_id=logged.model_id, dataset_name="offline", dataset_digest="d2")])`
+        )
+        const version = await client.getModelVersion(model, '1')
+        const read = await readLoggedModelHistories(client, version, 'online', ['conversions', 'impressions'])
+        expect(read.source).toMatch(/^logged model m-[0-9a-f]{32} of v1 \(dataset online\)$/)
+        const path = armPath(conversion, read.histories, read.source)
+        expect(path.windows).toEqual([1, 2])
+        expect(path.arms.map(arm => [arm.n, arm.mean])).toEqual([
+          [400, 12 / 400],
+          [750, 21 / 750]
+        ])
+        const other = await readLoggedModelHistories(client, version, 'absent', ['conversions'])
+        expect(() => armPath(conversion, other.histories, other.source)).toThrow(
+          `${other.source} has no windows of metric conversions (for conversion)`
+        )
+      } else {
+        // A 2.x server has no logged models: a version whose source claims one is refused with the reason.
+        const fromRun = await client.getModelVersion(
+          server.seed.models.iris.name,
+          server.seed.models.iris.champion.version
+        )
+        await expect(readLoggedModelHistories(client, fromRun, 'online', ['conversions'])).rejects.toThrow(
+          'was not registered from an MLflow 3 logged model'
+        )
+        await expect(
+          readLoggedModelHistories(client, { ...fromRun, source: `models:/m-${'0'.repeat(32)}` }, 'online', [
+            'conversions'
+          ])
+        ).rejects.toThrow('the server is MLflow 2.x, which has no logged models')
+      }
     })
 
     it('the helper refuses counts the gate would refuse, before logging anything', () => {

@@ -224,6 +224,11 @@ describe('the policy’s experiment block', () => {
       'metric: { name: c, successes: a, trials: b }\nmin_effect: 0.01\nguardrails: [{ metric: { name: e, successes: x, trials: y }, direction: lower }]',
       'ab',
       'a guardrail needs exactly one of `max_regression` or `max_regression_pct`'
+    ],
+    [
+      'metric: { name: c, successes: a, trials: b }\nmin_effect: 0.01\ndataset: online\nmlflow_experiment: serving',
+      'ab',
+      'the windows come from runs in `mlflow_experiment` or from logged models with `dataset`, not both'
     ]
   ])('refuses %j (strategy %s), saying %j', (experiment, strategy, message) => {
     expect(() => parsePolicy(policy(experiment, strategy), 'p.yml')).toThrow(message)

@@ -21,7 +21,13 @@ import {
 import { gateMerges, type HistoryOptions } from '../gate/history.js'
 import { prepareRecordPullRequest, type PreparedPullRequest } from '../gate/open-pr.js'
 import type { PromotionRepository } from '../github/repository.js'
-import { defaultExperimentName, findWindowsRun, readHistories } from '../registry/experiment-windows.js'
+import type { ModelVersion } from '../domain/registry-model.js'
+import {
+  defaultExperimentName,
+  findWindowsRun,
+  readHistories,
+  readLoggedModelHistories
+} from '../registry/experiment-windows.js'
 import { lifecycleFromPolicy } from '../registry/lifecycle/from-policy.js'
 import { actionTitle, experimentBody, renderExperiment, type ExperimentReport } from '../report/experiment.js'
 import { fitMarkdown } from '../report/markdown.js'
@@ -93,7 +99,7 @@ export async function experimentCommand(context: CommandContext): Promise<Comman
       model,
       production
     )
-    const report = await judgeModel(context, covered, history)
+    const report = await judgeModel(context, covered, { ...history, versions })
     for (const j of report.judgements) {
       log.info(
         `${model}: v${j.version} (${j.traffic}%) against v${report.primary}: ${j.verdict.decision} (${j.verdict.reason})`
@@ -191,7 +197,7 @@ async function trafficInForce(
 async function judgeModel(
   context: CommandContext,
   { model, entry }: CoveredModel,
-  inForce: { entries: ProductionEntry[]; since: Map<string, string> }
+  inForce: { entries: ProductionEntry[]; since: Map<string, string>; versions: ModelVersion[] }
 ): Promise<ExperimentReport> {
   const { registry } = context
   const policy = entry.policy.production!.experiment!
@@ -199,20 +205,30 @@ async function judgeModel(
   const keys = specs.flatMap(metricKeys)
   const experimentName = policy.mlflow_experiment ?? defaultExperimentName(model)
   const { entries } = inForce
+  const byNumber = new Map(inForce.versions.map(v => [v.version, v]))
   const windows = await Promise.all(
     entries.map(async ({ version }) => {
+      if (policy.dataset !== undefined) {
+        return {
+          version,
+          ...(await readLoggedModelHistories(registry, byNumber.get(version)!, policy.dataset, keys))
+        }
+      }
       const runId = await findWindowsRun(registry, experimentName, model, version)
-      return { version, runId, histories: await readHistories(registry, runId, keys) }
+      return {
+        version,
+        source: `run ${runId} of v${version}`,
+        histories: await readHistories(registry, runId, keys)
+      }
     })
   )
   const [primary, ...challengers] = windows
-  const source = (w: { version: string; runId: string }) => `run ${w.runId} of v${w.version}`
   const now = context.now().getTime()
   const judgements: ChallengerJudgement[] = challengers.map(challenger => {
     const paths = specs.map(spec => {
-      const challengerPath = armPath(spec, challenger.histories, source(challenger))
+      const challengerPath = armPath(spec, challenger.histories, challenger.source)
       const from = challengerPath.windows[0]
-      return { challenger: challengerPath, primary: armPath(spec, primary.histories, source(primary), from) }
+      return { challenger: challengerPath, primary: armPath(spec, primary.histories, primary.source, from) }
     })
     const entered = Date.parse(inForce.since.get(challenger.version) ?? '')
     return judgeChallenger(policy, entries, {

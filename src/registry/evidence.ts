@@ -14,6 +14,10 @@ import type {
 const REDACTED_RUN_ID = 'REDACTED-RUN-ID'
 const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]{32})$/
 
+/** The MLflow 3 logged model a version was registered from (its source `models:/m-…`), if any. */
+export const loggedModelIdOf = (version: ModelVersion): string | undefined =>
+  LOGGED_MODEL_SOURCE.exec(version.source)?.[1]
+
 /** Resolves `latest` or a version number to the model version; throws RESOURCE_DOES_NOT_EXIST errors as they come. */
 export async function resolveVersion(
   client: MlflowClient,
@@ -69,7 +73,7 @@ export async function versionEvidence(
   aliases: string[],
   options: EvidenceOptions = {}
 ): Promise<VersionEvidence> {
-  const loggedModelId = LOGGED_MODEL_SOURCE.exec(version.source)?.[1]
+  const loggedModelId = loggedModelIdOf(version)
   const [runPart, loggedPart, signaturePart] = await Promise.all([
     readRun(client, version.run_id, options.historyKeys ?? []),
     options.datasetMetrics === false

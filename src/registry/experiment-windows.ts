@@ -8,6 +8,8 @@ import {
 } from '../domain/experiment/windows.js'
 import type { MlflowClient } from './client.js'
 import { quote } from './client.js'
+import type { ModelVersion } from '../domain/registry-model.js'
+import { loggedModelIdOf } from './evidence.js'
 
 // Where the serving layer's windows are (examples/serving/promotion_gate_windows.py writes them): one active run
 // per model version, tagged with the model and the version, in one MLflow experiment.
@@ -73,4 +75,37 @@ export async function readArmPath(
   spec: MetricSpec
 ): Promise<ArmPath> {
   return armPath(spec, await readHistories(client, runId, metricKeys(spec)), `run ${runId} of v${version}`)
+}
+
+/**
+ * On MLflow 3, a version's windows logged to its logged model with a dataset (`log_metric(…, step=window,
+ * model_id=…, dataset=…)`): the logged model returns every step of each metric, which are read as the run's
+ * would be. `source` names the logged model in errors.
+ */
+export async function readLoggedModelHistories(
+  client: MlflowClient,
+  version: ModelVersion,
+  dataset: string,
+  keys: string[]
+): Promise<{ source: string; histories: Record<string, MetricPoint[]> }> {
+  const modelId = loggedModelIdOf(version)
+  if (modelId === undefined) {
+    throw new ExperimentDataError(
+      `v${version.version} was not registered from an MLflow 3 logged model (its source is ${version.source}), so it has no windows logged with the dataset ${dataset}; log them to a run instead (drop \`dataset\` from the experiment)`
+    )
+  }
+  const logged = await client.getLoggedModel(modelId)
+  if (logged === undefined) {
+    throw new ExperimentDataError(
+      `the server is MLflow 2.x, which has no logged models: the experiment's \`dataset\` needs MLflow 3; log the windows to runs instead`
+    )
+  }
+  const wanted = new Set(keys)
+  const histories: Record<string, MetricPoint[]> = {}
+  for (const metric of logged.data.metrics) {
+    if (metric.dataset_name !== dataset || !wanted.has(metric.key)) continue
+    ;(histories[metric.key] ??= []).push({ step: metric.step, value: metric.value })
+  }
+  for (const points of Object.values(histories)) points.sort((a, b) => a.step - b.step)
+  return { source: `logged model ${modelId} of v${version.version} (dataset ${dataset})`, histories }
 }

@@ -285,7 +285,19 @@ export const ExperimentSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('MLflow experiment holding the online windows (default `promotion-gate/<model>`).')
+      .describe('MLflow experiment holding the online windows (default `promotion-gate/<model>`).'),
+    dataset: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'MLflow 3: read each version’s windows from its logged model, the metrics logged with this dataset, instead of from runs.'
+      )
+  })
+  .refine(experiment => experiment.dataset === undefined || experiment.mlflow_experiment === undefined, {
+    message:
+      'the windows come from runs in `mlflow_experiment` or from logged models with `dataset`, not both',
+    path: ['dataset']
   })
   .refine(...oneOf('min_effect', 'min_effect_pct', 'an experiment'))
   .describe('An A/B experiment between production versions, decided by always-valid statistics.')
