@@ -1,5 +1,6 @@
 // The test command: starts real MLflow servers (the pinned 3.x and 2.x on sqlite, the 3.x on PostgreSQL with two
-// workers, and 3.x servers with basic auth, workspaces and webhooks), seeds them with MLflow's own Python client,
+// workers, two 3.x instances on PostgreSQL behind nginx with TLS and a path prefix, and 3.x servers with basic
+// auth, workspaces and webhooks), seeds them with MLflow's own Python client,
 // runs every Jest project against them, and stops them whatever happens.
 // Extra arguments go to Jest (e.g. `npm test -- --selectProjects integration`).
 import { spawn } from 'node:child_process'
@@ -12,7 +13,9 @@ import {
   stopLiveChildren
 } from './lib/mlflow-server.mjs'
 import { documentedCountProblems } from './lib/documented-counts.mjs'
+import { startNginx, upstreamCounts } from './lib/nginx.mjs'
 import { startPostgres } from './lib/postgres.mjs'
+import { makeTestCertificates } from './lib/test-ca.mjs'
 import { startToxiproxy } from './lib/toxiproxy.mjs'
 
 const root = resolve(import.meta.dirname, '..')
@@ -55,6 +58,59 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => stopAll().finally(() => process.exit(130)))
 }
 
+/**
+ * The production-shaped set: two MLflow 3.x instances with two workers each, sharing one PostgreSQL database and one
+ * artifact store, behind nginx that round-robins between them, terminates TLS with a test CA's certificate and
+ * serves MLflow under /mlflow. The first instance starts alone (it migrates the database). Returns the front as a
+ * server (its url the https URL with the prefix), with stop() for all three.
+ */
+async function startMultiInstanceSet({ version, postgres }) {
+  const dir = join(runDir, 'mlflow3-multi')
+  const backendStoreUri = postgres.createDatabase('mlflow_multi')
+  const artifactsDestination = join(dir, 'mlartifacts')
+  const parts = []
+  const stop = () => Promise.allSettled(parts.map(part => part.stop())).then(() => undefined)
+  try {
+    for (const name of ['a', 'b']) {
+      parts.push(
+        await startMlflowServer({
+          version,
+          workDir: join(dir, name),
+          label: `mlflow3-multi-${name}`,
+          backendStoreUri,
+          artifactsDestination,
+          workers: 2
+        })
+      )
+    }
+    const certificates = makeTestCertificates(join(dir, 'tls'), ['IP:127.0.0.1', 'DNS:localhost'])
+    const front = await startNginx({
+      workDir: join(dir, 'nginx'),
+      upstreams: parts.map(part => part.url),
+      prefix: '/mlflow',
+      ...certificates
+    })
+    parts.push(front)
+    const [first] = parts
+    return {
+      label: 'mlflow3-multi',
+      url: front.url,
+      version: first.version,
+      venv: first.venv,
+      backendStoreUri,
+      workDir: dir,
+      nginx: front.version,
+      accessLog: front.accessLog,
+      caFile: certificates.caFile,
+      clientEnv: { MLFLOW_TRACKING_SERVER_CERT_PATH: certificates.caFile },
+      stop
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
+
 function log(message) {
   console.log(`[test harness] ${message}`)
 }
@@ -94,23 +150,41 @@ async function main() {
       backendStoreUri: postgres.url,
       workers: 2
     }),
-    startToxiproxy({ workDir: join(runDir, 'toxiproxy') })
+    startToxiproxy({ workDir: join(runDir, 'toxiproxy') }),
+    startMultiInstanceSet({ version: versions.mlflow3, postgres })
   ].map(registered)
   // Wait for every start to settle before failing, so that nothing started is left running.
   const outcomes = await Promise.allSettled(starts)
   const failure = outcomes.find(outcome => outcome.status === 'rejected')
   if (failure) throw failure.reason
-  const [mlflow3, mlflow2, mlflow3Auth, mlflow3Workspaces, mlflow3Webhooks, mlflow3Postgres, toxiproxy] =
-    outcomes.map(outcome => outcome.value)
-  const mlflowServers = [mlflow3, mlflow2, mlflow3Auth, mlflow3Workspaces, mlflow3Webhooks, mlflow3Postgres]
+  const [
+    mlflow3,
+    mlflow2,
+    mlflow3Auth,
+    mlflow3Workspaces,
+    mlflow3Webhooks,
+    mlflow3Postgres,
+    toxiproxy,
+    multi
+  ] = outcomes.map(outcome => outcome.value)
+  const mlflowServers = [
+    mlflow3,
+    mlflow2,
+    mlflow3Auth,
+    mlflow3Workspaces,
+    mlflow3Webhooks,
+    mlflow3Postgres,
+    multi
+  ]
   for (const server of mlflowServers) {
     log(`MLflow ${server.version} (${server.label}) at ${server.url}`)
   }
   log(`toxiproxy ${toxiproxy.version} at ${toxiproxy.url}`)
-  const [seed3, seed2, seed3Postgres] = await Promise.all([
+  const [seed3, seed2, seed3Postgres, seedMulti] = await Promise.all([
     seedMlflowServer(mlflow3),
     seedMlflowServer(mlflow2),
-    seedMlflowServer(mlflow3Postgres)
+    seedMlflowServer(mlflow3Postgres),
+    seedMlflowServer(multi)
   ])
   log(`servers started and seeded in ${Math.round((Date.now() - started) / 1000)} s`)
 
@@ -126,7 +200,12 @@ async function main() {
     servers: [
       describe(mlflow3, seed3),
       describe(mlflow2, seed2),
-      { ...describe(mlflow3Postgres, seed3Postgres), backend: `${postgres.version}, 2 workers` }
+      { ...describe(mlflow3Postgres, seed3Postgres), backend: `${postgres.version}, 2 workers` },
+      {
+        ...describe(multi, seedMulti),
+        backend: `${postgres.version}, 2 instances × 2 workers behind ${multi.nginx} (TLS, /mlflow)`,
+        caFile: multi.caFile
+      }
     ],
     basicAuth: { ...describe(mlflow3Auth, null), ...basicAuth },
     workspaces: describe(mlflow3Workspaces, null),
@@ -152,7 +231,14 @@ async function main() {
       {
         cwd: root,
         stdio: 'inherit',
-        env: { ...process.env, NODE_NO_WARNINGS: '1', PROMOTION_GATE_SERVERS: manifestPath }
+        // The test CA of the HTTPS front, trusted by the tests and every bundle they run, as a user would with
+        // NODE_EXTRA_CA_CERTS (the TLS tests' own CAs stay untrusted).
+        env: {
+          ...process.env,
+          NODE_NO_WARNINGS: '1',
+          PROMOTION_GATE_SERVERS: manifestPath,
+          NODE_EXTRA_CA_CERTS: multi.caFile
+        }
       }
     )
     child.on('exit', (exitCode, signal) => resolveCode(exitCode ?? (signal ? 1 : 0)))
@@ -165,6 +251,12 @@ async function main() {
       `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped`
     )
     printFigures()
+    const counts = upstreamCounts(multi.accessLog)
+    log(
+      `figure: multi-instance requests through nginx = ${counts.total} (${Object.entries(counts.byUpstream)
+        .map(([upstream, n]) => `${upstream}: ${n}`)
+        .join(', ')}; 5xx answers: ${counts.serverErrors})`
+    )
     // Only a whole run (no arguments narrowing it) can vouch for the counts the documents state.
     if (process.argv.length === 2) {
       const problems = documentedCountProblems(root, results)

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { withoutColor } from '../../src/cli-text.js'
 import { workspaceWith } from '../harness/commands.js'
-import { runBundle, runCliBundle } from '../harness/runner.js'
+import { harnessCa, runBundle, runCliBundle } from '../harness/runner.js'
 import { clientFor, createModelFrom, testServers, uniqueName } from '../harness/servers.js'
 
 const POLICY = '.github/model-promotion.yml'
@@ -22,7 +22,13 @@ async function runOnTerminal(
   const script = 'import os, pty, sys\nsys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))'
   const child = spawn('python3', ['-c', script, process.execPath, cliBundle, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH, HOME: options.cwd, TERM: 'xterm-256color', ...options.env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: options.cwd,
+      TERM: 'xterm-256color',
+      ...harnessCa(),
+      ...options.env
+    },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''

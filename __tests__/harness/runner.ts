@@ -50,6 +50,7 @@ export async function runBundle(
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: dir,
+    ...harnessCa(),
     GITHUB_ACTIONS: 'true',
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
@@ -94,7 +95,7 @@ export async function runCliBundle(
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [cli, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH, HOME: options.cwd, ...options.env },
+    env: { PATH: process.env.PATH, HOME: options.cwd, ...harnessCa(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stdout = ''
@@ -107,4 +108,10 @@ export async function runCliBundle(
     child.on('close', code => resolveStatus(code))
   )
   return { status, stdout, stderr }
+}
+
+/** The harness's test CA (of the HTTPS multi-instance front), passed on the way a user trusts a company CA. */
+export function harnessCa(): NodeJS.ProcessEnv {
+  const ca = process.env.NODE_EXTRA_CA_CERTS
+  return ca ? { NODE_EXTRA_CA_CERTS: ca } : {}
 }

@@ -32,7 +32,18 @@ export interface TestServer {
   version: string
   venv: string
   backendStoreUri: string
+  /** The test CA of an HTTPS front (the multi-instance set): what MLflow's Python client needs to trust it. */
+  caFile?: string
   seed: SeedManifest
+}
+
+/** Environment for MLflow's Python client against `server`: its URI, and its CA when it is behind TLS. */
+export function pythonClientEnv(server: TestServer): NodeJS.ProcessEnv {
+  return {
+    MLFLOW_TRACKING_URI: server.url,
+    MLFLOW_DISABLE_TELEMETRY: 'true',
+    ...(server.caFile === undefined ? {} : { MLFLOW_TRACKING_SERVER_CERT_PATH: server.caFile })
+  }
 }
 
 interface Manifest {
@@ -55,7 +66,8 @@ function manifest(): Manifest {
 
 /**
  * The MLflow servers every suite runs against, as [label, server] rows for describe.each: 3.x and 2.x on sqlite
- * (the first is the 3.x one), and 3.x on PostgreSQL with two workers.
+ * (the first is the 3.x one), 3.x on PostgreSQL with two workers, and two 3.x instances on PostgreSQL behind
+ * nginx (HTTPS, under /mlflow).
  */
 export function testServers(): [string, TestServer][] {
   return manifest().servers.map(server => [

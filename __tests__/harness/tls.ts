@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { forward } from './proxy.js'
+import { makeTestCertificates } from '../../scripts/lib/test-ca.mjs'
 
 export interface TestCertificates {
   /** The test CA's certificate (PEM file): what a user gives as MLFLOW_TRACKING_SERVER_CERT_PATH. */
@@ -18,57 +18,11 @@ export interface TestCertificates {
  * `IP:127.0.0.1`), made with the openssl command as a company CA would issue them.
  */
 export function makeCertificates(names: string[]): TestCertificates {
-  const dir = mkdtempSync(join(tmpdir(), 'gate-tls-'))
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Promotion Gate Test CA'
-  )
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-    '-subj',
-    '/CN=mlflow-test'
-  )
-  writeFileSync(join(dir, 'san.ext'), `subjectAltName=${names.join(',')}\n`)
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.pem',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext'
-  )
+  const files = makeTestCertificates(mkdtempSync(join(tmpdir(), 'gate-tls-')), names)
   return {
-    caFile: join(dir, 'ca.pem'),
-    key: readFileSync(join(dir, 'server.key'), 'utf8'),
-    cert: readFileSync(join(dir, 'server.pem'), 'utf8')
+    caFile: files.caFile,
+    key: readFileSync(files.keyFile, 'utf8'),
+    cert: readFileSync(files.certFile, 'utf8')
   }
 }
 

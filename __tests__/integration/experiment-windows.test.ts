@@ -10,7 +10,7 @@ import {
   readLoggedModelHistories
 } from '../../src/registry/experiment-windows.js'
 import { CONVERSION, REVENUE } from '../harness/experiment-specs.js'
-import { clientFor, testServers, uniqueName, type TestServer } from '../harness/servers.js'
+import { clientFor, pythonClientEnv, testServers, uniqueName, type TestServer } from '../harness/servers.js'
 
 const helperFolder = resolve(import.meta.dirname, '../../examples/serving')
 const conversion = CONVERSION
@@ -22,7 +22,7 @@ function serve(server: TestServer, script: string): void {
     join(server.venv, 'bin', 'python'),
     ['-c', `import sys\nsys.path.insert(0, ${JSON.stringify(helperFolder)})\n${script}`],
     {
-      env: { PATH: process.env.PATH, MLFLOW_TRACKING_URI: server.url, MLFLOW_DISABLE_TELEMETRY: 'true' },
+      env: { PATH: process.env.PATH, ...pythonClientEnv(server) },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe']
     }

@@ -24,9 +24,10 @@ export function startMlflowServer(options: {
   workers?: number
   label?: string
   port?: number
+  artifactsDestination?: string
 }): Promise<MlflowServer>
 export function seedMlflowServer(
-  server: MlflowServer
+  server: MlflowServer & { clientEnv?: Record<string, string> }
 ): Promise<import('../../__tests__/harness/servers.js').SeedManifest>
 /** Stops every child (venv build, seeding) still running: for a harness interrupted part-way. */
 export function stopLiveChildren(): void

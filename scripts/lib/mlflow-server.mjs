@@ -136,7 +136,8 @@ async function waitForHealth(url, child, logFile, timeoutMs = 120_000) {
  * with `--enable-workspaces` (MLflow 3.x: tenants chosen per request by the X-MLFLOW-WORKSPACE header); webhooks
  * (true) lets its webhooks reach plain-HTTP loopback receivers and sees new webhooks within a second;
  * backendStoreUri (default a sqlite file in workDir: a PostgreSQL URL for the production-shaped set); workers
- * (default 1); port (a fixed port, to restart a server where its clients expect it; a free one otherwise).
+ * (default 1); port (a fixed port, to restart a server where its clients expect it; a free one otherwise);
+ * artifactsDestination (default a folder in workDir: one shared by the instances of a multi-instance set).
  * Returns { url, version, venv, backendStoreUri, workDir, stop() }.
  */
 export async function startMlflowServer({
@@ -148,7 +149,8 @@ export async function startMlflowServer({
   backendStoreUri: givenBackendStoreUri,
   workers = 1,
   label = `mlflow-${version}`,
-  port: fixedPort
+  port: fixedPort,
+  artifactsDestination
 }) {
   const venv = await ensureVenv(version)
   mkdirSync(workDir, { recursive: true })
@@ -169,7 +171,7 @@ export async function startMlflowServer({
     '--backend-store-uri',
     backendStoreUri,
     '--artifacts-destination',
-    join(workDir, 'mlartifacts'),
+    artifactsDestination ?? join(workDir, 'mlartifacts'),
     '--serve-artifacts',
     '--host',
     '127.0.0.1',
@@ -229,7 +231,10 @@ export async function startMlflowServer({
   return { label, url, version: serverVersion, venv, backendStoreUri, workDir, logFile, pid: child.pid, stop }
 }
 
-/** Runs scripts/mlflow/seed.py with the server's own MLflow client; returns its manifest. */
+/**
+ * Runs scripts/mlflow/seed.py with the server's own MLflow client; returns its manifest. `server.clientEnv` (e.g.
+ * MLFLOW_TRACKING_SERVER_CERT_PATH for an HTTPS front) is added to the client's environment.
+ */
 export async function seedMlflowServer(server) {
   const manifestPath = join(server.workDir, 'seed-manifest.json')
   const seeding = run(
@@ -241,7 +246,8 @@ export async function seedMlflowServer(server) {
         ...process.env,
         MLFLOW_DISABLE_TELEMETRY: 'true',
         DO_NOT_TRACK: 'true',
-        MLFLOW_TRACKING_URI: server.url
+        MLFLOW_TRACKING_URI: server.url,
+        ...server.clientEnv
       },
       maxBuffer: 16 * 1024 * 1024
     }

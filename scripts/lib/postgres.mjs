@@ -3,6 +3,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { aptInstall } from './apt.mjs'
 import { freePort } from './mlflow-server.mjs'
 
 /** The folder of Debian's PostgreSQL server programs (the newest installed), installing the package if allowed. */
@@ -17,17 +18,7 @@ export function postgresBinDir() {
   }
   const dir = found()
   if (dir !== undefined) return dir
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      "PostgreSQL's server programs are not installed: install Debian's postgresql package (sudo apt-get install postgresql), then run again."
-    )
-  }
-  console.log('[test harness] installing PostgreSQL (Debian package postgresql)')
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], {
-    stdio: 'inherit',
-    env
-  })
+  aptInstall(['postgresql'], "PostgreSQL's server programs")
   const installed = found()
   if (installed === undefined)
     throw new Error('apt-get installed postgresql but no initdb is under /usr/lib/postgresql')
@@ -82,7 +73,13 @@ export async function startPostgres({ workDir }) {
   const printed = execFileSync(join(bin, 'postgres'), ['--version'], { encoding: 'utf8' })
   const version = `PostgreSQL ${/\) (\d+(?:\.\d+)*)/.exec(printed)?.[1] ?? printed.trim()}`
   // psycopg2 rather than SQLAlchemy's default psycopg 3: see scripts/mlflow-venv.sh.
-  return { url: `postgresql+psycopg2://mlflow@127.0.0.1:${port}/mlflow`, version, stop }
+  const urlOf = database => `postgresql+psycopg2://mlflow@127.0.0.1:${port}/${database}`
+  /** Another database in the same cluster, for another MLflow server set; returns its URL. */
+  const createDatabase = name => {
+    run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'mlflow', name])
+    return urlOf(name)
+  }
+  return { url: urlOf('mlflow'), version, createDatabase, stop }
 }
 
 function accountOf(name) {
