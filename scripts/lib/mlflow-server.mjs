@@ -45,8 +45,11 @@ function runVenvScript(version) {
       tail = (tail + chunk).slice(-4000)
     })
     child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      if (code === 0) return resolveVenv(stdout.trim().split('\n').pop())
+    // 'close', not 'exit': at 'exit' the script's stdout may not be read to the end yet, and an empty path was
+    // once taken for the venv (spawn bin/python ENOENT) on a busy machine.
+    child.on('close', (code, signal) => {
+      const venv = stdout.trim().split('\n').pop()
+      if (code === 0 && venv) return resolveVenv(venv)
       const lastLines = tail.trim().split('\n').slice(-5).join('\n')
       reject(
         new Error(
@@ -111,7 +114,12 @@ export async function freePort() {
 
 async function waitForHealth(url, child, logFile, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs
+  // A server that cannot even be spawned fails the start (an unhandled 'error' event would end the harness
+  // with everything else it started left running).
+  let spawnError
+  child.once('error', error => (spawnError = error))
   while (Date.now() < deadline) {
+    if (spawnError !== undefined) throw new Error(`mlflow server could not be started: ${spawnError.message}`)
     if (child.exitCode !== null) {
       throw new Error(
         `mlflow server exited with ${child.exitCode}; log:\n${readFileSync(logFile, 'utf8').slice(-3000)}`

@@ -73,10 +73,13 @@ ${servers}
     detached: true,
     stdio: ['ignore', log, log]
   })
+  let spawnError
+  child.once('error', error => (spawnError = error))
   const stop = () => stopProcessGroup(child)
   const url = `https://127.0.0.1:${port}${prefix}`
   const deadline = Date.now() + 30_000
   for (;;) {
+    if (spawnError !== undefined) throw new Error(`nginx could not be started: ${spawnError.message}`)
     if (child.exitCode !== null) {
       throw new Error(
         `nginx exited with ${child.exitCode}: ${readFileSync(join(workDir, 'error.log'), 'utf8').slice(-2000)}`
