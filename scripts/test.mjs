@@ -54,8 +54,13 @@ async function registered(start) {
   if (stopping) await server.stop()
   return server
 }
+let jest
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => stopAll().finally(() => process.exit(130)))
+  process.on(signal, () => {
+    // Jest too: left running, it would wait for servers that are gone.
+    jest?.kill('SIGTERM')
+    stopAll().finally(() => process.exit(130))
+  })
 }
 
 /**
@@ -217,7 +222,7 @@ async function main() {
 
   const resultsPath = join(runDir, 'jest-results.json')
   const code = await new Promise(resolveCode => {
-    const child = spawn(
+    const child = (jest = spawn(
       process.execPath,
       [
         '--experimental-vm-modules',
@@ -240,7 +245,7 @@ async function main() {
           NODE_EXTRA_CA_CERTS: multi.caFile
         }
       }
-    )
+    ))
     child.on('exit', (exitCode, signal) => resolveCode(exitCode ?? (signal ? 1 : 0)))
   })
   try {

@@ -5,6 +5,7 @@ import {
   type Server,
   type ServerResponse
 } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 
 export interface InterceptedResponse {
@@ -77,19 +78,24 @@ export class TestProxy {
   }
 }
 
-/** Sends a request on to `target` and its answer back (a 502 when the target cannot be reached); then `done`. */
+/**
+ * Sends a request on to `target` and its answer back (a 502 when the target cannot be reached); then `done`. A
+ * target with a path (MLflow under `/mlflow`) gets it before the request's path; an https target is reached over
+ * TLS, trusting the process's CAs (the harness's test CA through NODE_EXTRA_CA_CERTS).
+ */
 export function forward(
   req: IncomingMessage,
   res: ServerResponse,
   target: URL,
   done: () => void = () => {}
 ): void {
-  const upstream = httpRequest(
+  const request = target.protocol === 'https:' ? httpsRequest : httpRequest
+  const upstream = request(
     {
       host: target.hostname,
       port: target.port,
       method: req.method,
-      path: req.url,
+      path: `${target.pathname.replace(/\/+$/, '')}${req.url ?? '/'}`,
       headers: { ...req.headers, host: target.host }
     },
     upstreamRes => {

@@ -8,14 +8,15 @@ import { testServers } from '../harness/servers.js'
 import { recordFigure } from '../harness/figures.js'
 import { WriteWatch } from '../harness/write-watch.js'
 
-const [[label, server]] = testServers()
+/** The 3.x servers: on sqlite (where the figures quoted come from), on PostgreSQL, and the multi-instance set. */
+const servers = testServers().filter(([, s]) => s.seed.mlflow3)
 
 /**
  * Crash consistency: the runner is killed after each successive registry write of `evaluate`, `promote` and
  * `rollback`, the job is re-run, and the registry must end exactly as after an uninterrupted run — tags included —
  * with a production version present at every point observed in between.
  */
-describe(`crash consistency against ${label}`, () => {
+describe.each(servers)('crash consistency against %s', (label, server) => {
   const world = useGateWorld(server)
   const { weaker, stronger } = world.seeded
   const watch = new WriteWatch(server.url)
@@ -151,7 +152,10 @@ describe(`crash consistency against ${label}`, () => {
         const result = await throughWatch(job)
         expect(result.status).toBe(0)
         writes = watch.writes
-        recordFigure(`crash: ${command}, ${lifecycle}: registry writes, each cut in turn`, writes)
+        recordFigure(
+          `crash: ${command}, ${lifecycle}${server === servers[0][1] ? '' : ` (${label})`}: registry writes, each cut in turn`,
+          writes
+        )
         expect(watch.observed.every(set => set.length > 0)).toBe(true)
         reference = await normalisedState(job.scenario, job.replacements)
       })
