@@ -79,8 +79,8 @@ try {
   show('promote (A/B)', await world.promote(s, pr2))
 
   /** The serving layer logs each version's windows with the helper in examples/serving/ (MLflow's own client). */
-  const serve = (windows: [number, [string, number, number][]][]) => {
-    const calls = windows.flatMap(([window, versions]) =>
+  const serve = (windows: number[], versions: [string, number, number][]) => {
+    const calls = windows.flatMap(window =>
       versions.map(
         ([version, impressions, rate]) =>
           `WindowLogger(model=${JSON.stringify(s.model)}, version="${version}").log_window(window=${window}, counts={"conversions": ${Math.round(impressions * rate)}, "impressions": ${impressions}, "errors": ${Math.round(impressions * 0.01)}, "requests": ${impressions}})`
@@ -105,32 +105,21 @@ try {
   say(
     `4. the serving layer logs conversions per hour for v${v1} (90%) and v${v2} (10%); the hourly experiment judges them`
   )
-  serve([
+  serve(
+    [1],
     [
-      1,
-      [
-        [v1, 900, 0.1],
-        [v2, 100, 0.1]
-      ]
+      [v1, 900, 0.1],
+      [v2, 100, 0.1]
     ]
-  ])
+  )
   show('experiment (hour 1)', await experiment())
-  serve([
+  serve(
+    [2, 3],
     [
-      2,
-      [
-        [v1, 45_000, 0.1],
-        [v2, 5_000, 0.1]
-      ]
-    ],
-    [
-      3,
-      [
-        [v1, 45_000, 0.1],
-        [v2, 5_000, 0.1]
-      ]
+      [v1, 45_000, 0.1],
+      [v2, 5_000, 0.1]
     ]
-  ])
+  )
   const stepped = await experiment()
   show('experiment (hour 3)', stepped)
   const stepPr = Number(stepped.outputs['pr-number'])
@@ -139,29 +128,13 @@ try {
   )
   await approveAndMerge(stepPr)
   show('promote (25%)', await world.promote(s, stepPr))
-  serve([
+  serve(
+    [4, 5, 6],
     [
-      4,
-      [
-        [v1, 75_000, 0.1],
-        [v2, 25_000, 0.13]
-      ]
-    ],
-    [
-      5,
-      [
-        [v1, 75_000, 0.1],
-        [v2, 25_000, 0.13]
-      ]
-    ],
-    [
-      6,
-      [
-        [v1, 75_000, 0.1],
-        [v2, 25_000, 0.13]
-      ]
+      [v1, 75_000, 0.1],
+      [v2, 25_000, 0.13]
     ]
-  ])
+  )
   const won = await experiment()
   show('experiment (hour 6)', won)
   const winPr = Number(won.outputs['pr-number'])

@@ -162,6 +162,7 @@ async function main() {
   const outcomes = await Promise.allSettled(starts)
   const failure = outcomes.find(outcome => outcome.status === 'rejected')
   if (failure) throw failure.reason
+  const values = outcomes.map(outcome => outcome.value)
   const [
     mlflow3,
     mlflow2,
@@ -171,16 +172,8 @@ async function main() {
     mlflow3Postgres,
     toxiproxy,
     multi
-  ] = outcomes.map(outcome => outcome.value)
-  const mlflowServers = [
-    mlflow3,
-    mlflow2,
-    mlflow3Auth,
-    mlflow3Workspaces,
-    mlflow3Webhooks,
-    mlflow3Postgres,
-    multi
-  ]
+  ] = values
+  const mlflowServers = values.filter(server => server !== toxiproxy)
   for (const server of mlflowServers) {
     log(`MLflow ${server.version} (${server.label}) at ${server.url}`)
   }

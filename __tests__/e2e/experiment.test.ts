@@ -19,6 +19,20 @@ describe.each(testServers().slice(0, 2))(
     const experiment = (s: Scenario) => world.experiment(s)
     const abScenario = () => world.experimentScenario()
 
+    /** The serving layer's windows: for each window, the primary's and the challenger's impressions and rate. */
+    async function serve(
+      s: Scenario,
+      windows: number[],
+      primary: [number, number],
+      challenger: [number, number]
+    ) {
+      const [v1, v2] = s.versions
+      for (const window of windows) {
+        await world.client.logOnlineWindow(s.model, v1, window, counts(...primary))
+        await world.client.logOnlineWindow(s.model, v2, window, counts(...challenger))
+      }
+    }
+
     async function approveMergePromote(s: Scenario, number: number) {
       await world.github.review('alice', s.repo, number, 'APPROVE')
       await world.github.review('bob', s.repo, number, 'APPROVE')
@@ -50,10 +64,7 @@ describe.each(testServers().slice(0, 2))(
       })
 
       // Windows 2–4: as many conversions per impression on both, enough to show v2 is not worse by 0.01.
-      for (const window of [2, 3, 4]) {
-        await world.client.logOnlineWindow(s.model, v1, window, counts(60_000, 0.1))
-        await world.client.logOnlineWindow(s.model, v2, window, counts(7_000, 0.1))
-      }
+      await serve(s, [2, 3, 4], [60_000, 0.1], [7_000, 0.1])
       const stepped = await experiment(s)
       expect(stepped.stdout).not.toContain('::error::')
       expect(stepped.outputs.decision).toBe('step')
@@ -85,10 +96,7 @@ describe.each(testServers().slice(0, 2))(
       ])
 
       // Windows 5–7 at 25 %: v2 converts clearly better.
-      for (const window of [5, 6, 7]) {
-        await world.client.logOnlineWindow(s.model, v1, window, counts(150_000, 0.1))
-        await world.client.logOnlineWindow(s.model, v2, window, counts(50_000, 0.13))
-      }
+      await serve(s, [5, 6, 7], [150_000, 0.1], [50_000, 0.13])
       const won = await experiment(s)
       expect(won.stdout).not.toContain('::error::')
       expect(won.outputs.decision).toBe('winner')
@@ -141,11 +149,7 @@ describe.each(testServers().slice(0, 2))(
 
     it('a newer decision replaces the open pull request of an older one; a dry run opens none', async () => {
       const s = await abScenario()
-      const [v1, v2] = s.versions
-      for (const window of [1, 2]) {
-        await world.client.logOnlineWindow(s.model, v1, window, counts(90_000, 0.1))
-        await world.client.logOnlineWindow(s.model, v2, window, counts(10_000, 0.1))
-      }
+      await serve(s, [1, 2], [90_000, 0.1], [10_000, 0.1])
       const dry = await world.experiment(s, { 'dry-run': 'true' })
       expect(dry.outputs.decision).toBe('step')
       expect(dry.outputs['pr-number']).toBe('')
@@ -154,10 +158,7 @@ describe.each(testServers().slice(0, 2))(
 
       const step = Number((await experiment(s)).outputs['pr-number'])
       // Before anyone approved the step, v2 proves clearly better: the winner's pull request replaces it.
-      for (const window of [3, 4]) {
-        await world.client.logOnlineWindow(s.model, v1, window, counts(90_000, 0.1))
-        await world.client.logOnlineWindow(s.model, v2, window, counts(40_000, 0.14))
-      }
+      await serve(s, [3, 4], [90_000, 0.1], [40_000, 0.14])
       const won = await experiment(s)
       expect(won.outputs.decision).toBe('winner')
       const win = Number(won.outputs['pr-number'])

@@ -79,15 +79,7 @@ export class FixtureClient extends MlflowClient {
       body: { experiment_id: experiment.experiment_id, start_time: Date.now() }
     })
     const runId = created.run.info.run_id
-    const timestamp = Date.now()
-    await this.call(Responses.empty, {
-      method: 'POST',
-      path: `${API}/runs/log-batch`,
-      body: {
-        run_id: runId,
-        metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp, step: 0 }))
-      }
-    })
+    await this.logMetrics(runId, metrics, { step: 0 })
     await this.call(Responses.empty, {
       method: 'POST',
       path: `${API}/runs/update`,
@@ -137,15 +129,7 @@ export class FixtureClient extends MlflowClient {
           }
         })
       ).run.info.run_id
-    const timestamp = Date.now()
-    await this.call(Responses.empty, {
-      method: 'POST',
-      path: `${API}/runs/log-batch`,
-      body: {
-        run_id: runId,
-        metrics: Object.entries(counts).map(([key, value]) => ({ key, value, timestamp, step: window }))
-      }
-    })
+    await this.logMetrics(runId, counts, { step: window })
     return runId
   }
 
@@ -169,20 +153,27 @@ export class FixtureClient extends MlflowClient {
       path: `${API}/runs/create`,
       body: { experiment_id: logged!.info.experiment_id, start_time: Date.now() }
     })
+    await this.logMetrics(created.run.info.run_id, counts, {
+      step: window,
+      model_id: modelId,
+      dataset_name: dataset,
+      dataset_digest: 'online'
+    })
+  }
+
+  /** One log-batch of metrics, each with `fields` (its step; on MLflow 3 a model id and dataset) and one timestamp. */
+  async logMetrics(
+    runId: string,
+    metrics: Record<string, number>,
+    fields: { step: number; model_id?: string; dataset_name?: string; dataset_digest?: string }
+  ): Promise<void> {
+    const timestamp = Date.now()
     await this.call(Responses.empty, {
       method: 'POST',
       path: `${API}/runs/log-batch`,
       body: {
-        run_id: created.run.info.run_id,
-        metrics: Object.entries(counts).map(([key, value]) => ({
-          key,
-          value,
-          timestamp: Date.now(),
-          step: window,
-          model_id: modelId,
-          dataset_name: dataset,
-          dataset_digest: 'online'
-        }))
+        run_id: runId,
+        metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp, ...fields }))
       }
     })
   }
