@@ -53,16 +53,23 @@ child=
 # in the background and is waited for, since bash runs a trap only once the foreground command has finished.
 interrupted() {
   if [[ -n "$child" ]]; then
-    kill -TERM "$child" 2>/dev/null || true
+    # The whole process group of the step: `python -m venv` runs ensurepip's pip as a child of its own, which
+    # would go on writing into the folder being removed ("Directory not empty").
+    kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true
     wait "$child" 2>/dev/null || true
   fi
-  rm -rf "$building"
+  # A process of the group may still be exiting: try again briefly rather than leave a half-built folder.
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    rm -rf "$building" 2>/dev/null && break
+    sleep 0.5
+  done
   echo "mlflow-venv: interrupted; the MLflow $version environment was not built" >&2
   exit 143
 }
 trap interrupted TERM INT HUP
 step() {
-  "$@" >&2 &
+  # In a process group of its own (setsid), so that an interruption stops everything the step started.
+  setsid "$@" >&2 &
   child=$!
   wait "$child"
   local status=$?
