@@ -37,11 +37,21 @@ if [[ ! -x "$bin/node" ]]; then
   flock 9
   if [[ ! -x "$bin/node" ]]; then
     echo "installing Node $want_major from the npm package $package into $dir" >&2
-    rm -rf "$dir.installing"
-    mkdir -p "$dir.installing"
-    if ! npm install --silent --no-save --no-audit --no-fund --prefix "$dir.installing" "$package" >&2; then
+    # Three tries, 5 and 15 s apart: a registry hiccup once failed a CI run on a fresh machine. npm's own error is
+    # shown (--loglevel=error), not silenced.
+    installed=
+    for pause in 5 15 0; do
       rm -rf "$dir.installing"
-      echo "node.sh: installing $package from npm failed: check that the npm registry is reachable" >&2
+      mkdir -p "$dir.installing"
+      if npm install --loglevel=error --no-save --no-audit --no-fund --prefix "$dir.installing" "$package" >&2; then
+        installed=yes
+        break
+      fi
+      [[ "$pause" -gt 0 ]] && echo "node.sh: installing $package failed; trying again in $pause s" >&2 && sleep "$pause"
+    done
+    if [[ -z "$installed" ]]; then
+      rm -rf "$dir.installing"
+      echo "node.sh: installing $package from npm failed three times: check that the npm registry is reachable" >&2
       exit 1
     fi
     rm -rf "$dir"
